@@ -1,0 +1,8 @@
+"""СЭМД templates (open integration profiles), schemas and FNSI directories as package data."""
+
+from __future__ import annotations
+
+from semd_templates.registry import TemplateNotFoundError, get_template, list_templates
+from semd_templates.model import Template
+
+__all__ = ["Template", "TemplateNotFoundError", "get_template", "list_templates"]

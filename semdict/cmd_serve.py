@@ -1,0 +1,31 @@
+"""``semdict serve``: run the HTTP/WebSocket service."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from semdict.errors import UsageError
+from semdict.settings import Settings
+from server.app import create_app
+from server.auth import InsecureBindError, check_bind
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the dictation service")
+    p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8765)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings()
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    try:
+        check_bind(settings, host)
+    except InsecureBindError as exc:
+        raise UsageError(str(exc)) from exc
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    return 0

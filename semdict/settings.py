@@ -1,0 +1,88 @@
+"""One settings object for the whole service, overridable from the environment.
+
+Every field can be set as ``SEMDICT_<GROUP>__<FIELD>`` (e.g. ``SEMDICT_MODEL__DEVICE=cpu``)
+or from a ``.env`` file in the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_cache_dir() -> Path:
+    """XDG cache folder for assembled models (``$XDG_CACHE_HOME/semdict``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "semdict"
+
+
+def default_data_dir() -> Path:
+    """XDG data folder for the session store and user dictionaries."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "semdict"
+
+
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class ModelSettings(BaseModel):
+    path: Path | None = None
+    """A CTranslate2 Whisper folder; empty means the bundled Whisper base."""
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    """Where the bundled model is assembled once."""
+    device: Device = "auto"
+    """auto: CUDA when CTranslate2 sees a GPU, else CPU."""
+    compute_type: str = "auto"
+    """auto: float16 on CUDA, int8 on CPU."""
+    cpu_threads: int = 0
+    """0: one per available core."""
+    beam_size: int = 5
+    language: str = "ru"
+
+
+class StreamingSettings(BaseModel):
+    max_frame_bytes: int = 64_000
+    """Largest binary frame accepted (2 s of 16 kHz PCM16)."""
+    max_sessions: int = 32
+    """Concurrent dictation sessions before new ones get ``busy``."""
+    max_queue: int = 64
+    """Pending inference windows before sessions get ``busy``."""
+    max_batch: int = 8
+    """Windows decoded together in one CTranslate2 call."""
+    partial_interval_s: float = 1.0
+    """How often a partial hypothesis is computed for the open utterance."""
+    idle_timeout_s: float = 60.0
+    """A connection silent for this long is closed (the session stays resumable)."""
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8765
+    tokens: list[SecretStr] = Field(default_factory=list)
+    """Bearer tokens; required when binding to a non-loopback address."""
+
+
+class StoreSettings(BaseModel):
+    url: str = ""
+    """``sqlite:///path`` (default: a file in the XDG data folder)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SEMDICT_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    streaming: StreamingSettings = Field(default_factory=StreamingSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Session store, user dictionaries and learned lexicons live here."""
+    log_level: str = "INFO"
+
+    def store_url(self) -> str:
+        return self.store.url or f"sqlite:///{self.data_dir / 'sessions.sqlite3'}"

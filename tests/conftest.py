@@ -1,0 +1,42 @@
+"""Shared fixtures: the real bundled model (loaded once per run) and the corpora."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asr.engine import Engine, EngineOptions
+from asr.model_store import resolve_model_dir
+from semdict.settings import default_cache_dir
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data"
+SHARED = Path(os.environ.get("SEMDICT_SHARED", REPO.parent / "shared"))
+DEV_CORPUS = SHARED / "corpus" / "dev"
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    yield Engine(EngineOptions(model_dir=resolve_model_dir(None, default_cache_dir())))
+
+
+@pytest.fixture(scope="session")
+def dev_corpus() -> list[dict[str, Any]]:
+    path = DEV_CORPUS / "dictations.jsonl"
+    assert path.is_file(), f"the dev corpus is expected at {DEV_CORPUS} (set SEMDICT_SHARED)"
+    return read_jsonl(path)
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> dict[str, dict[str, Any]]:
+    return {row["id"]: row for row in read_jsonl(DATA / "fixtures.jsonl")}
