@@ -24,6 +24,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "semdict.cmd_transcribe",
     "semdict.cmd_serve",
     "semdict.cmd_model",
+    "semdict.cmd_postprocess",
+    "semdict.cmd_structure",
 )
 
 

@@ -1,0 +1,34 @@
+"""The structuring stage's public entry points, for the server and the CLI."""
+
+from __future__ import annotations
+
+from semd_templates import get_template
+from structuring.context import SemdContext
+from structuring.fhir import to_fhir
+from structuring.pipeline import TemplateUndetectedError, live_fields, structure
+from structuring.report import StructuredReport
+from structuring.semd_builder import SemdContentError, build_semd
+from structuring.validation import ValidationReport, validate_semd, warm_up
+
+__all__ = [
+    "SemdContentError",
+    "SemdContext",
+    "StructuredReport",
+    "TemplateUndetectedError",
+    "ValidationReport",
+    "build_semd",
+    "live_fields",
+    "report_json",
+    "structure",
+    "to_fhir",
+    "validate_semd",
+    "warm_up",
+]
+
+
+def report_json(report: StructuredReport) -> dict[str, object]:
+    """The JSON output: profile fields by id plus the fixed keys every МИС can rely on."""
+    template = get_template(report.template_id)
+    values = report.profile_fields([f.id for f in template.fields])
+    values.update(report.model_dump(mode="json"))
+    return values

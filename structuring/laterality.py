@@ -1,0 +1,81 @@
+"""Side of the main finding: «слева», «справа», «с двух сторон» or "".
+
+The main finding is the first clause of the conclusion; when it names no side, every side
+mention in the conclusion, the findings (normal statements left out) and the title is
+pooled. Side words that name a part of an unpaired organ («правого желудочка», «правой доле
+печени») or a direction («смещены вправо») are not laterality.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from structuring.report import Laterality
+
+LEFT: Final = "слева"
+RIGHT: Final = "справа"
+BOTH: Final = "с двух сторон"
+NONE: Final = ""
+
+_ENDINGS = r"(?:ый|ая|ое|ого|ой|ому|ом|ую|ые|ых|ым|ыми|ою)"
+_SIDE_RE = re.compile(
+    rf"\b(?P<left>лев{_ENDINGS}|левосторонн\w*|слева)\b"
+    rf"|\b(?P<right>прав{_ENDINGS}|правосторонн\w*|справа)\b"
+    r"|\b(?P<both>двусторонн\w*|обо(?:их|им|ими)|обе(?:их|им|ими)?|"
+    r"с (?:обеих|двух) сторон)\b",
+    re.IGNORECASE,
+)
+# Parts of unpaired organs named with a side word.
+_UNPAIRED_PART_RE = re.compile(
+    r"^\s*(?:\w+\s+){0,1}?(?:желудоч\w*|предсерд\w*|венечн\w*|коронарн\w*|"
+    r"ветв\w* воротной|полови\w* печени)",
+    re.IGNORECASE,
+)
+_LOBE_RE = re.compile(r"^\s*дол(?:я|и|е|ю|ей|ям|ях|ями)\b", re.IGNORECASE)
+_NORMAL_RE = re.compile(
+    r"без (?:особенностей|очаговых|патологическ|изменений|признаков)|не изменен|свобод\w*|"
+    r"\bцел\w*\b|не смещен|не расширен|не увеличен|прослеживаются|обычн\w+ (?:формы|размеров)",
+    re.IGNORECASE,
+)
+_CLAUSE_RE = re.compile(r"[,;.]\s+(?=[А-ЯЁA-Zа-яё])")
+
+
+def _sides(text: str) -> set[str]:
+    sides: set[str] = set()
+    for match in _SIDE_RE.finditer(text):
+        after = text[match.end() : match.end() + 60]
+        if _UNPAIRED_PART_RE.match(after):
+            continue
+        if _LOBE_RE.match(after) and re.search(r"печен", _sentence_around(text, match.start())):
+            continue
+        sides.add(match.lastgroup or "")
+    return sides
+
+
+def _sentence_around(text: str, position: int) -> str:
+    start = max(text.rfind(".", 0, position), 0)
+    end = text.find(".", position)
+    return text[start : end if end != -1 else len(text)].lower()
+
+
+def _verdict(sides: set[str]) -> Laterality | None:
+    if not sides:
+        return None
+    if "both" in sides or {"left", "right"} <= sides:
+        return BOTH
+    return LEFT if "left" in sides else RIGHT
+
+
+def extract_laterality(title: str, findings: str, conclusion: str) -> Laterality:
+    """Laterality of the main finding, or "" when no side applies."""
+    clauses = _CLAUSE_RE.split(conclusion.strip(), maxsplit=1)
+    first = _verdict(_sides(clauses[0])) if clauses and clauses[0] else None
+    if first is not None:
+        return first
+    pooled = _sides(conclusion)
+    for sentence in re.split(r"(?<=[.!?])\s+", findings):
+        if not _NORMAL_RE.search(sentence):
+            pooled |= _sides(sentence)
+    pooled |= _sides(title)
+    return _verdict(pooled) or NONE

@@ -1,0 +1,129 @@
+"""The text pipeline applied to every final transcript: dictionary correction → normalisation
+→ voice commands → rendering. Stages compose like jiwer's ``Compose``; presets name the
+usual combinations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from structuring.commands import run_commands
+from structuring.events import CommandEvent, Correction, PostprocessResult
+from structuring.itn import normalise_tokens
+from structuring.itn.tokens import Token, render, tokenize
+from vocabularies.corrector import Replacement
+from vocabularies.loader import Vocabulary, load_vocabulary
+from vocabularies.specialties import resolve_specialty
+from vocabularies.user import UserLexicon
+
+
+@dataclass
+class Draft:
+    """The document while the stages work on it."""
+
+    tokens: list[Token]
+    vocabulary: Vocabulary | None = None
+    user_lexicon: UserLexicon | None = None
+    corrections: list[Correction] = field(default_factory=list)
+    commands: list[CommandEvent] = field(default_factory=list)
+
+
+Stage = Callable[[Draft], Draft]
+
+
+class Compose:
+    """Apply stages in order."""
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        self.stages = tuple(stages)
+
+    def __call__(self, draft: Draft) -> Draft:
+        for stage in self.stages:
+            draft = stage(draft)
+        return draft
+
+
+def _apply(tokens: list[Token], found: list[Replacement], source: str | None) -> list[Correction]:
+    corrections = []
+    for replacement in sorted(found, key=lambda r: r.start, reverse=True):
+        tokens[replacement.start : replacement.end] = [Token(replacement.text, "word")]
+        corrections.append(
+            Correction(
+                replacement.raw,
+                replacement.text,
+                source or replacement.dictionary,
+                round(replacement.score, 3),
+            )
+        )
+    return corrections[::-1]
+
+
+def correct(draft: Draft) -> Draft:
+    """User lexicon first (exact), then near-miss correction against the dictionaries."""
+    for finder in (draft.user_lexicon, draft.vocabulary.corrector if draft.vocabulary else None):
+        if finder is None:
+            continue
+        words = [t.text if t.kind == "word" and not t.number else None for t in draft.tokens]
+        draft.corrections += _apply(draft.tokens, finder.find(words), None)
+    return draft
+
+
+def normalise(draft: Draft) -> Draft:
+    draft.tokens = normalise_tokens(draft.tokens)
+    return draft
+
+
+def punctuation_only(draft: Draft) -> Draft:
+    draft.tokens = normalise_tokens(draft.tokens, numbers=False)
+    return draft
+
+
+def execute_commands(draft: Draft) -> Draft:
+    run = run_commands(draft.tokens)
+    draft.tokens, draft.commands = run.tokens, draft.commands + run.events
+    return draft
+
+
+PRESETS: dict[str, tuple[Stage, ...]] = {
+    "full": (correct, normalise, execute_commands),
+    "dictionaries": (correct,),
+    "normalise": (normalise,),
+    "raw": (),
+}
+
+
+def postprocess(
+    text: str,
+    *,
+    specialty: str | None = None,
+    template_id: str | None = None,
+    user_lexicon: UserLexicon | None = None,
+    correct: bool = True,
+    normalise: bool = True,
+    commands: bool = True,
+    sentence_start: bool = True,
+) -> PostprocessResult:
+    """Correct, normalise and execute commands in one final transcript.
+
+    ``sentence_start=False`` for a streaming final that continues a sentence (its first word
+    is then not capitalised). Dictionaries load once per specialty and are cached.
+    """
+    stages: list[Stage] = []
+    vocabulary = None
+    if correct:
+        vocabulary = load_vocabulary(resolve_specialty(specialty, template_id))
+        stages.append(globals()["correct"])
+    if normalise:
+        stages.append(globals()["normalise"])
+    elif commands:
+        stages.append(punctuation_only)
+    if commands:
+        stages.append(execute_commands)
+    draft = Compose(stages)(Draft(tokenize(text), vocabulary, user_lexicon))
+    return PostprocessResult(
+        text=render(draft.tokens, sentence_start=sentence_start) if stages else text,
+        raw=text,
+        corrections=draft.corrections,
+        commands=draft.commands,
+    )

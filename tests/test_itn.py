@@ -1,0 +1,162 @@
+"""Russian radiology ITN: each rule family, corpus conventions for d01-d24."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from structuring.itn import normalise
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
+
+
+def _plain_items() -> list[dict[str, str]]:
+    if not CORPUS.exists():
+        return []
+    items = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    return [item for item in items if item["style"] == "plain"]
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="dev corpus not mounted")
+@pytest.mark.parametrize("item", _plain_items(), ids=lambda item: item["id"])
+def test_corpus_spoken_normalises_to_written(item: dict[str, str]) -> None:
+    assert normalise(item["spoken"]) == item["written"]
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("расширен до тридцати двух миллиметров", "Расширен до 32 мм"),
+        ("индекс одна целая две десятых", "Индекс 1,2"),
+        ("индекс ноль целых пятьдесят восемь сотых", "Индекс 0,58"),
+        ("объём шестнадцать и одна десятая миллилитра", "Объём 16,1 мл"),
+        ("размер полтора сантиметра", "Размер 1,5 см"),
+        ("смещение на два с половиной миллиметра", "Смещение на 2,5 мм"),
+        ("размер сто шестьдесят восемь миллиметров", "Размер 168 мм"),
+        ("эффективная доза три целых четыре десятых миллизиверта", "Эффективная доза 3,4 мЗв"),
+        ("снижение на двадцать пять процентов", "Снижение на 25 %"),
+    ],
+)
+def test_numbers_and_units(spoken: str, written: str) -> None:
+    assert normalise(spoken) == written
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("образование двадцать три на семнадцать миллиметров", "Образование 23 × 17 мм"),
+        ("узел семнадцать на двенадцать на четырнадцать миллиметров", "Узел 17 × 12 × 14 мм"),
+        ("киста размером сорок на тридцать", "Киста размером 40 × 30"),
+        ("почка 121 на 54 мм", "Почка 121 × 54 мм"),
+        ("очаги от двух до четырёх миллиметров", "Очаги от 2 до 4 мм"),
+        ("очаги двух-трёх миллиметров", "Очаги 2-3 мм"),
+    ],
+)
+def test_sizes_and_ranges(spoken: str, written: str) -> None:
+    assert normalise(spoken) == written
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("плотностью плюс двенадцать единиц Хаунсфилда", "Плотностью +12 HU"),
+        ("плотность минус девятьсот пятьдесят единиц Хаунсфилда", "Плотность -950 HU"),
+        ("до шестидесяти двух единиц Хаунсфилда", "До 62 HU"),
+    ],
+)
+def test_densities(spoken: str, written: str) -> None:
+    assert normalise(spoken) == written
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("переломы пятого и шестого рёбер", "Переломы 5 и 6 рёбер"),
+        ("коксартроз третьей стадии", "Коксартроз 3 стадии"),
+        ("гидронефроз первой степени", "Гидронефроз 1 степени"),
+        (
+            "компрессионный перелом двенадцатого грудного позвонка",
+            "Компрессионный перелом 12 грудного позвонка",
+        ),
+        ("в первую очередь", "В первую очередь"),
+    ],
+)
+def test_ordinals(spoken: str, written: str) -> None:
+    assert normalise(spoken) == written
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("в двух проекциях", "В двух проекциях"),
+        ("с обеих сторон", "С обеих сторон"),
+        ("контроль через два года", "Контроль через 2 года"),
+        ("один из узлов", "Один из узлов"),
+    ],
+)
+def test_small_counts_stay_words(spoken: str, written: str) -> None:
+    assert normalise(spoken) == written
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("грыжа диска эль четыре эль пять", "Грыжа диска L4-L5"),
+        ("протрузия эль пять эс один", "Протрузия L5-S1"),
+        ("на уровне цэ пять цэ шесть", "На уровне C5-C6"),
+        ("перелом тела тэ двенадцать", "Перелом тела Th12"),
+        ("корешок эль пять", "Корешок L5"),
+        ("в режимах тэ один и тэ два", "В режимах T1 и T2"),
+        ("в режиме флэр гиперинтенсивный", "В режиме FLAIR гиперинтенсивный"),
+        ("ограничение диффузии на дэ вэ и", "Ограничение диффузии на DWI"),
+    ],
+)
+def test_vertebrae_and_sequences(spoken: str, written: str) -> None:
+    assert normalise(spoken) == written
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("BI-RADS пять", "BI-RADS 5"),
+        ("категория би рэдс три", "Категория BI-RADS 3"),
+        ("TI-RADS четыре", "TI-RADS 4"),
+        ("киста Bosniak два", "Киста Bosniak 2"),
+        ("Lung-RADS два", "Lung-RADS 2"),
+        ("CO-RADS пять", "CO-RADS 5"),
+        ("вирусная пневмония КТ два", "Вирусная пневмония КТ-2"),
+        ("тип плотности бэ", "Тип плотности B"),
+        ("перелом тип цэ по Веберу", "Перелом тип C по Веберу"),
+    ],
+)
+def test_scores_and_letter_grades(spoken: str, written: str) -> None:
+    assert normalise(spoken) == written
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        (
+            "печень не увеличена точка селезёнка без особенностей точка",
+            "Печень не увеличена. Селезёнка без особенностей.",
+        ),
+        ("печень не увеличена запятая контуры ровные", "Печень не увеличена, контуры ровные"),
+        ("лимфоузлы двоеточие паратрахеальные", "Лимфоузлы: паратрахеальные"),
+        ("очаг открыть скобку серия три закрыть скобку точка", "Очаг (серия 3)."),
+        ("заключение точка новая строка норма", "Заключение.\nНорма"),
+        ("текст точка новый абзац далее", "Текст.\n\nДалее"),
+        # Whisper's own marks around dictated ones are dropped, never doubled.
+        (
+            "Печень не увеличена. Точка. Запятая, контуры ровные.",
+            "Печень не увеличена. Контуры ровные",
+        ),
+        (
+            "Печень не увеличена, запятая. Контуры ровные точка.",
+            "Печень не увеличена, контуры ровные.",
+        ),
+    ],
+)
+def test_dictated_punctuation(spoken: str, written: str) -> None:
+    assert normalise(spoken) == written

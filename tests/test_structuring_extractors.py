@@ -1,0 +1,122 @@
+import pytest
+
+from semd_templates import nsi
+from structuring.coding import match_pathologies
+from structuring.contrast import contrast_used
+from structuring.dose import extract_dose_msv
+from structuring.icd10 import suggest_icd10
+from structuring.icd10_rules import ICD10_RULES
+from structuring.laterality import extract_laterality
+from structuring.measurements import extract_measurements
+from structuring.pipeline import TemplateUndetectedError, live_fields, structure
+from structuring.study_kind import detect_area, detect_modality
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("размером 28 × 24 × 21 мм", [[28, 24, 21]]),
+        ("очаги от 2 до 4 мм", [[2], [4]]),
+        ("очаги 2–4 мм", [[2], [4]]),
+        ("образование 1,5 см", [[15]]),
+        ("узел 3,5 мм", [[3.5]]),
+        ("плотностью +12 HU, объём 16,1 мл, индекс 0,58, изображение 42", []),
+        ("размер 38 x 24 мм, смещение на 5 мм", [[38, 24], [5]]),
+        ("на 2 ммоль", []),
+    ],
+)
+def test_measurements(text: str, expected: list[list[float]]) -> None:
+    assert extract_measurements(text) == expected
+
+
+def test_laterality_prefers_first_conclusion_clause() -> None:
+    assert extract_laterality("", "", "Левосторонний гидроторакс, ателектаз.") == "слева"
+    assert extract_laterality("", "", "Двусторонняя ТЭЛА, перегрузка правого желудочка.") == (
+        "с двух сторон"
+    )
+
+
+def test_laterality_ignores_unpaired_parts_and_directions() -> None:
+    findings = "В правой доле печени гемангиома. Срединные структуры смещены вправо."
+    assert extract_laterality("УЗИ органов брюшной полости.", findings, "Гемангиома печени.") == ""
+
+
+def test_laterality_falls_back_to_title() -> None:
+    assert extract_laterality("МРТ правого плечевого сустава.", "Разрыв.", "Разрыв.") == "справа"
+
+
+def test_contrast_used_not_recommended() -> None:
+    assert contrast_used("КТ органов брюшной полости с болюсным контрастированием.", "")
+    assert not contrast_used("КТ без контрастного усиления.", "накапливает контраст")
+    assert not contrast_used("УЗИ органов брюшной полости.", "Печень не увеличена.")
+    assert contrast_used("МРТ головного мозга.", "Образование накапливает контрастное вещество.")
+
+
+def test_dose() -> None:
+    assert extract_dose_msv("Эффективная доза 2,4 мЗв.") == 2.4
+    assert extract_dose_msv("Доза не указана.") is None
+
+
+def test_modality_and_area_from_title() -> None:
+    title = "Магнитно-резонансная томография левого коленного сустава"
+    assert detect_modality(title) == "МРТ"
+    area = detect_area(title)
+    assert area is not None
+    assert (area.area, area.anatomy_code) == ("коленный сустав", "38")
+
+
+def test_every_curated_icd10_code_exists_in_the_directory() -> None:
+    codes = nsi.mkb10()
+    for rule in ICD10_RULES:
+        assert rule.code in codes, rule.code
+        for _, refined in rule.refinements:
+            assert refined in codes, refined
+
+
+def test_icd10_suggestion_uses_refinements_and_priority() -> None:
+    suggestion = suggest_icd10(
+        "Остеохондроз поясничного отдела, грыжа диска L4-L5 с компрессией корешка L5."
+    )
+    assert suggestion is not None
+    assert suggestion.code == "M51.1"
+    assert suggestion.confidence >= 0.6
+
+
+def test_icd10_is_none_when_unsure() -> None:
+    assert suggest_icd10("Без патологических изменений.") is None
+    assert suggest_icd10("") is None
+
+
+def test_pathology_codes_match_whole_names() -> None:
+    names = [e.name for e in match_pathologies("Эхографические признаки гемангиомы печени.")]
+    assert names == ["Гемангиома печени"]
+
+
+def test_structure_detects_template_and_fields() -> None:
+    report = structure(
+        "Рентгенография левого тазобедренного сустава. Описание. Щель сужена до 1 мм. "
+        "Заключение. Левосторонний коксартроз 3 стадии. Рекомендации. Консультация ортопеда."
+    )
+    assert report.template_id == "xray_bone"
+    assert report.template_detected
+    assert (report.modality, report.area, report.laterality) == (
+        "рентгенография",
+        "тазобедренный сустав",
+        "слева",
+    )
+    assert report.icd10 is not None
+    assert report.icd10.code == "M16.1"
+    assert report.anatomy is not None
+    assert report.anatomy.code == "98"
+
+
+def test_undetectable_template_is_a_clear_error() -> None:
+    with pytest.raises(TemplateUndetectedError, match="template id"):
+        structure("Просто текст без исследования.")
+
+
+def test_live_fields_never_raise_on_partial_text() -> None:
+    assert live_fields("Компьютерная томо", None)["findings"] == ""
+    values = live_fields("КТ органов грудной клетки. Описание. Очаг 5 мм", None)
+    assert values["modality"] == "КТ"
+    assert values["measurements_mm"] == [[5]]

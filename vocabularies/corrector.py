@@ -1,0 +1,211 @@
+"""Conservative near-miss correction of Whisper's mishearings against dictionary word forms.
+
+Only windows of 1-3 words that contain a word unknown to Russian morphology and to the
+ordinary lexicon are considered; the window (joined, as Whisper splits words: «нижне далевых»)
+is matched by phonetic key and rapidfuzz ratio against every inflected form of the active
+dictionaries' words. Known words are left alone unless two of them join exactly into a
+dictionary form («внутри грудных» → «внутригрудных»).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from vocabularies.phonetic import phonetic_key
+
+_CYRILLIC = re.compile(r"[а-яёА-ЯЁ]+(?:-[а-яёА-ЯЁ]+)*")
+_MAX_WINDOW = 3
+_MIN_SUSPECT_LENGTH = 4
+_MIN_SINGLE_WORD = 6  # a lone short unknown word is too ambiguous to correct
+# Words that never start a joined window: «не смещено» must not become «несмещено».
+_NO_JOIN_FIRST = frozenset(
+    {
+        "не",
+        "ни",
+        "и",
+        "а",
+        "в",
+        "с",
+        "к",
+        "у",
+        "о",
+        "без",
+        "при",
+        "под",
+        "над",
+        "перед",
+        "по",
+        "за",
+        "от",
+        "до",
+        "из",
+        "на",
+        "со",
+        "во",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Words ``start:end`` of the input become ``text``."""
+
+    start: int
+    end: int
+    raw: str
+    text: str
+    score: float
+    dictionary: str
+
+
+def _threshold(length: int) -> float:
+    # Short keys collide easily: demand more of them.
+    if length >= 10:
+        return 84.0
+    if length >= 7:
+        return 86.0
+    return 90.0
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+class _KeyTable:
+    """Forms grouped by phonetic key; keys sorted by length so a length band is one slice."""
+
+    def __init__(self, forms: Mapping[str, str], strictness: float) -> None:
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for form, source in sorted(forms.items()):
+            grouped.setdefault(phonetic_key(form), []).append((form, source))
+        self.by_key = grouped
+        self.keys = sorted(grouped, key=len)
+        self.lengths = [len(key) for key in self.keys]
+        self.strictness = strictness
+
+    def nearest(self, text: str) -> tuple[str, str, float] | None:
+        key = phonetic_key(text)
+        low = bisect_left(self.lengths, int(len(key) * 0.8))
+        high = bisect_right(self.lengths, int(len(key) * 1.25) + 1)
+        cutoff = min(_threshold(len(key)) + self.strictness, 100.0)
+        # Score = mean of sound-alike (key) and spelled-alike (surface) similarity: a sound
+        # match alone maps rare correct words onto unrelated ones («тяжистой» → «тяжестями»).
+        best: tuple[str, str, float] | None = None
+        for found_key, key_score, _ in process.extract(
+            key, self.keys[low:high], scorer=fuzz.ratio, score_cutoff=cutoff - 8, limit=8
+        ):
+            for form, source in self.by_key[found_key]:
+                score = (key_score + fuzz.ratio(_fold(text), _fold(form))) / 2
+                if score >= cutoff and (best is None or score > best[2]):
+                    best = (form, source, score)
+        return best
+
+
+class FormIndex:
+    """Dictionary word forms: curated and FNSI forms first, the broad ones (МКБ-10) stricter."""
+
+    def __init__(
+        self,
+        forms: Mapping[str, str],
+        broad: frozenset[str] = frozenset(),
+        known: frozenset[str] = frozenset(),
+    ) -> None:
+        self.forms = {form.replace("ё", "е"): (form, source) for form, source in forms.items()}
+        self.known = known
+        """Forms of all packaged dictionaries, active or not: never "corrected" away."""
+        self._core = _KeyTable({f: s for f, s in forms.items() if s not in broad}, 0.0)
+        self._broad = _KeyTable({f: s for f, s in forms.items() if s in broad}, 6.0)
+        self._cache: dict[str, tuple[str, str, float] | None] = {}
+
+    def __contains__(self, word: str) -> bool:
+        folded = word.lower().replace("ё", "е")
+        return folded in self.forms or folded in self.known
+
+    def nearest(self, text: str) -> tuple[str, str, float] | None:
+        """Best (form, dictionary, score 0-100) for ``text``, or None below the threshold."""
+        if text not in self._cache:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[text] = self._core.nearest(text) or self._broad.nearest(text)
+        return self._cache[text]
+
+
+def _has_acronym(word: str) -> bool:
+    """«КТ-карти»: an abbreviation part is never merged into a correction."""
+    return any(len(part) > 1 and part.isupper() for part in word.split("-"))
+
+
+def _restore_case(raw: str, corrected: str) -> str:
+    return corrected[:1].upper() + corrected[1:] if raw[:1].isupper() else corrected
+
+
+class NearMissCorrector:
+    """Finds replacements in a word sequence; ``None`` items are barriers (punctuation)."""
+
+    def __init__(self, index: FormIndex, is_ordinary: Callable[[str], bool]) -> None:
+        self.index = index
+        self.is_ordinary = is_ordinary
+
+    def _known(self, word: str) -> bool:
+        return word in self.index or self.is_ordinary(word)
+
+    def _suspect(self, word: str) -> bool:
+        if len(word) < _MIN_SUSPECT_LENGTH or self._known(word):
+            return False
+        # «масс-эффектом», «рёберно-диафрагмальных»: known parts make a known word.
+        parts = word.split("-")
+        return len(parts) == 1 or not all(self._known(part) or len(part) < 3 for part in parts)
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        candidates: list[Replacement] = []
+        eligible = [
+            w is not None and bool(_CYRILLIC.fullmatch(w)) and not _has_acronym(w) for w in words
+        ]
+        suspects = [bool(eligible[i]) and self._suspect(str(words[i])) for i in range(len(words))]
+        for start in range(len(words)):
+            for end in range(start + 1, min(start + _MAX_WINDOW, len(words)) + 1):
+                if not all(eligible[start:end]):
+                    break
+                candidate = self._candidate(words, start, end, any(suspects[start:end]))
+                if candidate is not None:
+                    candidates.append(candidate)
+        return _best_non_overlapping(candidates)
+
+    def _candidate(
+        self, words: Sequence[str | None], start: int, end: int, has_suspect: bool
+    ) -> Replacement | None:
+        window = [str(word) for word in words[start:end]]
+        if end - start > 1 and window[0].lower() in _NO_JOIN_FIRST:
+            return None
+        raw = " ".join(window)
+        joined = "".join(window).lower()
+        if not has_suspect:
+            # Known words: only an exact join into a dictionary form is safe.
+            if end - start == 1 or joined not in self.index:
+                return None
+            form, source = self.index.forms[joined.replace("ё", "е")]
+            return Replacement(start, end, raw, _restore_case(raw, form), 1.0, source)
+        if len(joined) < _MIN_SINGLE_WORD:
+            return None
+        found = self.index.nearest(joined)
+        if found is None:
+            return None
+        form, source, score = found
+        if form.replace("ё", "е") == joined.replace("ё", "е"):
+            return None
+        return Replacement(start, end, raw, _restore_case(raw, form), score / 100.0, source)
+
+
+def _best_non_overlapping(candidates: list[Replacement]) -> list[Replacement]:
+    # Higher score first; on a tie the window covering more words wins.
+    ranked = sorted(candidates, key=lambda r: (-r.score, -(r.end - r.start), r.start))
+    taken: list[Replacement] = []
+    for candidate in ranked:
+        if all(candidate.end <= other.start or candidate.start >= other.end for other in taken):
+            taken.append(candidate)
+    return sorted(taken, key=lambda r: r.start)

@@ -1,0 +1,100 @@
+"""Load the packaged dictionaries (once), add user/site drop-ins, build the correction index."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import pymorphy3
+
+from vocabularies.corrector import FormIndex, NearMissCorrector
+from vocabularies.lexicon import is_ordinary_word
+from vocabularies.model import Dictionary, read_dictionary
+from vocabularies.specialties import dictionary_names, pathology_methods, resolve_specialty
+
+DATA = Path(__file__).resolve().parent / "data"
+BROAD = frozenset({"icd10"})
+"""Dictionaries whose thousands of rare names are matched more strictly."""
+_WORD = re.compile(r"[а-яё]{3,}")
+
+
+@cache
+def packaged_dictionary(name: str) -> Dictionary:
+    for suffix in (".jsonl", ".jsonl.gz"):
+        path = DATA / f"{name}{suffix}"
+        if path.exists():
+            return read_dictionary(path)
+    raise FileNotFoundError(f"no dictionary {name!r} in {DATA}; run python -m vocabularies.build")
+
+
+@lru_cache(maxsize=1)
+def packaged_forms() -> dict[str, str]:
+    with gzip.open(DATA / "forms.tsv.gz", "rt", encoding="utf-8") as handle:
+        return dict(line.rstrip("\n").split("\t", 1) for line in handle if "\t" in line)
+
+
+def user_dictionaries(folder: Path | None) -> tuple[Dictionary, ...]:
+    """Every ``*.jsonl`` / ``*.jsonl.gz`` dropped into ``folder`` (site or user terms)."""
+    if folder is None or not folder.is_dir():
+        return ()
+    paths = sorted([*folder.glob("*.jsonl"), *folder.glob("*.jsonl.gz")])
+    return tuple(read_dictionary(path) for path in paths)
+
+
+def _inflect(dictionaries: tuple[Dictionary, ...]) -> dict[str, str]:
+    morph = pymorphy3.MorphAnalyzer()
+    forms: dict[str, str] = {}
+    for dictionary in dictionaries:
+        for entry in dictionary.entries:
+            for word in _WORD.findall(" ".join((entry.term, *entry.spoken)).lower()):
+                forms.setdefault(word, dictionary.name)
+                for parse in morph.parse(word)[:1]:
+                    for form in parse.lexeme:
+                        forms.setdefault(form.word, dictionary.name)
+    return forms
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The dictionaries active for one specialty, with their correction index."""
+
+    specialty: str
+    dictionaries: tuple[Dictionary, ...]
+    index: FormIndex
+    corrector: NearMissCorrector
+
+    def terms(self) -> list[str]:
+        return [entry.term for dictionary in self.dictionaries for entry in dictionary.entries]
+
+
+def _pathology_for(methods: tuple[str, ...]) -> Dictionary:
+    pathology = packaged_dictionary("pathology")
+    if not methods:
+        return pathology
+    kept = tuple(e for e in pathology.entries if set(e.tags) & set(methods) or not e.tags)
+    return Dictionary(pathology.meta, kept)
+
+
+@lru_cache(maxsize=16)
+def load_vocabulary(specialty: str | None = None, user_folder: Path | None = None) -> Vocabulary:
+    """Active dictionaries for ``specialty`` (cached: call it freely on every final)."""
+    key = resolve_specialty(specialty)
+    names = dictionary_names(key)
+    dictionaries = tuple(
+        _pathology_for(pathology_methods(key)) if name == "pathology" else packaged_dictionary(name)
+        for name in names
+    )
+    extra = user_dictionaries(user_folder)
+    active = set(names) | {"pathology", "anatomy", "icd10"}
+    forms = {form: source for form, source in packaged_forms().items() if source in active}
+    for form, source in _inflect(extra).items():
+        forms.setdefault(form, source)
+    index = FormIndex(
+        forms, broad=BROAD, known=frozenset(form.replace("ё", "е") for form in packaged_forms())
+    )
+    return Vocabulary(
+        key, (*extra, *dictionaries), index, NearMissCorrector(index, is_ordinary_word)
+    )
