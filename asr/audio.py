@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import av
 import numpy as np
 import numpy.typing as npt
 from faster_whisper.audio import decode_audio
@@ -44,20 +45,39 @@ def pcm16_to_float(data: bytes) -> Samples:
     return np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
 
 
-def resample(samples: Samples, rate: int) -> Samples:
-    """Resample mono audio to 16 kHz (band-limited polyphase would be nicer; linear interpolation
-    after a moving-average low-pass is enough for speech and has no extra dependency)."""
-    if rate == SAMPLE_RATE or samples.size == 0:
-        return samples
-    if not MIN_PCM_RATE <= rate <= MAX_PCM_RATE:
-        raise AudioError(f"sample rate {rate} Hz is outside {MIN_PCM_RATE}–{MAX_PCM_RATE} Hz")
-    x = samples
-    if rate > SAMPLE_RATE:
-        # Low-pass before decimation so that energy above 8 kHz does not alias into speech.
-        width = max(1, round(rate / SAMPLE_RATE))
-        kernel = np.ones(width, dtype=np.float32) / width
-        x = np.convolve(x, kernel, mode="same").astype(np.float32)
-    n_out = round(x.size * SAMPLE_RATE / rate)
-    t_out = np.arange(n_out, dtype=np.float64) * (rate / SAMPLE_RATE)
-    out = np.interp(t_out, np.arange(x.size, dtype=np.float64), x)
-    return out.astype(np.float32)
+class StreamResampler:
+    """PCM16 mono at any supported rate → 16 kHz float32, frame by frame (libswresample keeps
+    the filter state across frames, so frame boundaries leave no clicks)."""
+
+    def __init__(self, rate: int) -> None:
+        if not MIN_PCM_RATE <= rate <= MAX_PCM_RATE:
+            raise AudioError(f"sample rate {rate} Hz is outside {MIN_PCM_RATE}–{MAX_PCM_RATE} Hz")
+        self.rate = rate
+        self._resampler = (
+            None
+            if rate == SAMPLE_RATE
+            else av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        )
+
+    def __call__(self, pcm: bytes) -> Samples:
+        if self._resampler is None:
+            return pcm16_to_float(pcm)
+        if len(pcm) % 2:
+            raise AudioError("PCM16 data must hold an even number of bytes")
+        frame = av.AudioFrame.from_ndarray(
+            np.frombuffer(pcm, dtype="<i2")[None, :], format="s16", layout="mono"
+        )
+        frame.sample_rate = self.rate
+        return self._collect(self._resampler.resample(frame))
+
+    def flush(self) -> Samples:
+        """The samples still inside the filter, at the end of the stream."""
+        if self._resampler is None:
+            return np.zeros(0, dtype=np.float32)
+        return self._collect(self._resampler.resample(None))
+
+    @staticmethod
+    def _collect(frames: list[av.AudioFrame]) -> Samples:
+        if not frames:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate([f.to_ndarray().reshape(-1) for f in frames]).astype(np.float32)

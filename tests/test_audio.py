@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asr.audio import SAMPLE_RATE, AudioError, load_audio, pcm16_to_float, resample
+from asr.audio import SAMPLE_RATE, AudioError, StreamResampler, load_audio, pcm16_to_float
 from tests.conftest import DATA
 
 
@@ -62,13 +62,23 @@ def test_pcm16_conversion() -> None:
         pcm16_to_float(b"\x00")
 
 
-def test_resample_keeps_a_tone() -> None:
+def test_stream_resampler_keeps_a_tone_across_frames() -> None:
     rate = 44100
     t = np.arange(rate) / rate
-    x = np.sin(2 * np.pi * 300 * t).astype(np.float32)
-    y = resample(x, rate)
-    assert abs(y.size - SAMPLE_RATE) <= 1
-    spectrum = np.abs(np.fft.rfft(y))
+    pcm = (np.sin(2 * np.pi * 300 * t) * 12000).astype("<i2").tobytes()
+    resampler = StreamResampler(rate)
+    step = 4410 * 2  # 100 ms frames
+    parts = [resampler(pcm[i : i + step]) for i in range(0, len(pcm), step)]
+    y = np.concatenate([*parts, resampler.flush()])
+    assert abs(y.size - SAMPLE_RATE) <= 32
+    spectrum = np.abs(np.fft.rfft(y[:SAMPLE_RATE]))
     assert abs(int(np.argmax(spectrum)) - 300) <= 2  # 1 s of audio: bins are 1 Hz apart
+
+
+def test_stream_resampler_passes_16k_through_and_refuses_odd_rates() -> None:
+    data = np.array([0, 16384, -32768], dtype="<i2").tobytes()
+    assert StreamResampler(16000)(data).tolist() == [0.0, 0.5, -1.0]
     with pytest.raises(AudioError, match="outside"):
-        resample(x, 96000)
+        StreamResampler(96000)
+    with pytest.raises(AudioError, match="even"):
+        StreamResampler(8000)(b"\x00\x01\x02")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from structuring.postprocess import postprocess
+from structuring.postprocess import postprocess, warm_up
+from vocabularies.user import add_terms
 
 
 def test_full_pipeline_reports_corrections() -> None:
@@ -49,3 +51,16 @@ def test_postprocess_is_fast_once_loaded() -> None:
     for _ in range(20):
         postprocess(sentence)
     assert (time.perf_counter() - start) / 20 < 0.05
+
+
+def test_drop_in_dictionary_under_data_dir_applies(tmp_path: Path) -> None:
+    add_terms(tmp_path, "site", ["ретрокардиальный"])
+    text = "определяется ретракардиальный очаг"
+    assert "ретрокардиальный" in postprocess(text, specialty="ct", data_dir=tmp_path).text
+    assert "ретрокардиальный" not in postprocess(text, specialty="ct").text
+
+
+def test_warm_up_loads_the_requested_specialties() -> None:
+    assert warm_up(["pulmonology"]) >= 0.0
+    result = postprocess("Каты признаки нижне далевой пневмонии", specialty="pulmonology")
+    assert result.text.startswith("КТ признаки нижнедолевой пневмонии")

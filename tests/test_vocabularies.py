@@ -112,3 +112,64 @@ def test_rescore_prefers_dictionary_words_when_close() -> None:
     hypotheses = [("нижне далевая не в мони", -0.30), ("нижнедолевая пневмония", -0.35)]
     assert rescore(hypotheses, vocabulary) == 1
     assert rescore([("печень не увеличена", -0.2), ("печень не увеличена", -0.9)], vocabulary) == 0
+
+
+def _fixes(text: str, specialty: str = "general") -> list[tuple[str, str]]:
+    vocabulary = load_vocabulary(specialty)
+    words = _words(text)
+    found = [*vocabulary.corrector.find(words), *vocabulary.phrases.find(words)]
+    return [(r.raw, r.text) for r in found]
+
+
+def test_real_word_error_inside_a_multiword_term_is_corrected() -> None:
+    assert ("вина", "вена") in _fixes("воротная вина расширена до пятнадцати мм")
+    # …but the same ordinary word outside the term stays.
+    assert _fixes("вина за опоздание лежала на мне") == []
+
+
+def test_whisper_word_boundaries_are_repaired() -> None:
+    assert ("нижне далевых", "нижнедолевых") in _fixes("в просвете нижне далевых артерий")
+    assert ("внутри грудных", "внутригрудных") in _fixes("внутри грудных лимфатических узлов")
+
+
+def test_split_needs_dictionary_parts() -> None:
+    vocabulary = load_vocabulary("general")
+    split = vocabulary.corrector._split("плевральнойполости", 0)
+    assert split is not None and split.text == "плевральной полости"
+    assert vocabulary.corrector._split("надосной", 0) is None  # not «надо сной»
+
+
+def test_spoken_abbreviation_becomes_the_abbreviation() -> None:
+    assert _fixes("Котепризнаки пневмонии") == [("Котепризнаки", "КТ признаки")]
+    assert _fixes("Каты признаки тромбоэмболии") == [("Каты признаки", "КТ признаки")]
+    assert _fixes("коты признаки весны чувствуют") != [("коты признаки", "КТ признаки")]
+
+
+def test_ordinary_sentences_are_left_alone_in_context() -> None:
+    for sentence in (
+        "Картина висит в гостиной над диваном, признаки весны на ней не найти.",
+        "Правая сторона улицы застроена домами, левая занята парком.",
+        "Доля правды в этой шутке была немалой, и все это понимали.",
+        "Точка зрения директора не совпадала с мнением совета.",
+    ):
+        assert _fixes(sentence) == [], sentence
+
+
+def test_prompt_follows_template_then_specialty() -> None:
+    chest = prompt_for(None, "ct_chest")
+    assert chest.startswith("Компьютерная томография органов грудной клетки")
+    assert "Описание." in chest and "Заключение." in chest
+    assert prompt_for("ct", "ct_chest_contrast") == chest  # template wins, prefix match
+    assert prompt_for("urology", None) == prompt_for(None, "us_kidney")
+    assert prompt_for(None, "unknown_template") == prompt_for(None, None)
+    for template in ("ct_chest", "mri_spine", "us_thyroid", "mammography", "xray_bone"):
+        assert len(prompt_for(None, template)) <= 400
+
+
+def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
+    vocabulary = load_vocabulary("pulmonology")
+    hypotheses = [
+        ("признаки двухсторонней трамбайм боли лёгочной артерии", -0.41),
+        ("признаки двусторонней тромбоэмболии лёгочной артерии", -0.44),
+    ]
+    assert rescore(hypotheses, vocabulary) == 1

@@ -13,6 +13,7 @@ import pymorphy3
 from vocabularies.corrector import FormIndex, NearMissCorrector
 from vocabularies.lexicon import is_ordinary_word
 from vocabularies.model import Dictionary, read_dictionary
+from vocabularies.phrases import PhraseMatcher
 from vocabularies.specialties import dictionary_names, pathology_methods, resolve_specialty
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -65,6 +66,8 @@ class Vocabulary:
     dictionaries: tuple[Dictionary, ...]
     index: FormIndex
     corrector: NearMissCorrector
+    phrases: PhraseMatcher
+    """Multi-word terms in context and spoken abbreviations (see vocabularies.phrases)."""
 
     def terms(self) -> list[str]:
         return [entry.term for dictionary in self.dictionaries for entry in dictionary.entries]
@@ -95,6 +98,22 @@ def load_vocabulary(specialty: str | None = None, user_folder: Path | None = Non
     index = FormIndex(
         forms, broad=BROAD, known=frozenset(form.replace("ё", "е") for form in packaged_forms())
     )
+    active_dictionaries = (*extra, *dictionaries)
+    phrases = PhraseMatcher(
+        (
+            (entry.term, dictionary.name)
+            for dictionary in active_dictionaries
+            if dictionary.name not in BROAD
+            for entry in dictionary.entries
+        ),
+        (
+            (entry.term, entry.spoken)
+            for dictionary in active_dictionaries
+            for entry in dictionary.entries
+            if entry.spoken and entry.term.isupper() and entry.term.isalpha()
+        ),
+        index.__contains__,
+    )
     return Vocabulary(
-        key, (*extra, *dictionaries), index, NearMissCorrector(index, is_ordinary_word)
+        key, active_dictionaries, index, NearMissCorrector(index, is_ordinary_word), phrases
     )

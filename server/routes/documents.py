@@ -96,15 +96,25 @@ def create_document(
         ),
     ],
 ) -> DocumentResponse:
-    wants_semd = request.format in ("semd", "all")
-    if wants_semd and request.context is None:
+    return render_document(request.text, request.template_id, request.context, request.format)
+
+
+def render_document(
+    text: str,
+    template_id: str | None,
+    context: SemdContext | None,
+    fmt: Literal["json", "semd", "fhir", "all"],
+) -> DocumentResponse:
+    """Shared by ``POST /v1/documents`` and a dictation session's document."""
+    wants_semd = fmt in ("semd", "all")
+    if wants_semd and context is None:
         raise _unprocessable(
             "a СЭМД needs the МИС context (patient, author, organisation); send `context` or "
             "ask for format json/fhir",
             "context",
         )
     try:
-        report = structure(request.text, request.template_id)
+        report = structure(text, template_id)
     except TemplateNotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     except TemplateUndetectedError as exc:
@@ -112,13 +122,13 @@ def create_document(
     response = DocumentResponse(
         template_id=report.template_id, fields=report_json(report), report=report
     )
-    if wants_semd and request.context is not None:
+    if wants_semd and context is not None:
         try:
-            xml = build_semd(report, request.context)
+            xml = build_semd(report, context)
         except SemdContentError as exc:
             raise _unprocessable(str(exc), "text") from exc
         response.semd_xml = xml.decode("utf-8")
         response.validation = validate_semd(xml)
-    if request.format in ("fhir", "all"):
-        response.fhir = to_fhir(report, request.context)
+    if fmt in ("fhir", "all"):
+        response.fhir = to_fhir(report, context)
     return response

@@ -116,9 +116,18 @@ def _rewrite_spine(tokens: list[Token], index: int) -> tuple[Token, int] | None:
     return Token(code, "word"), end
 
 
+_FIRST_WORDS: dict[int, frozenset[str]] = {}
+
+
 def _rewrite_phrase(
     tokens: list[Token], index: int, table: tuple[tuple[tuple[str, ...], str], ...]
 ) -> tuple[Token, int] | None:
+    # Most tokens start no phrase: one set lookup instead of matching every phrase.
+    first = _FIRST_WORDS.get(id(table))
+    if first is None:
+        first = _FIRST_WORDS[id(table)] = frozenset(phrase[0] for phrase, _ in table)
+    if tokens[index].kind != "word" or fold(tokens[index].text) not in first:
+        return None
     for phrase, code in table:
         end = match_words(tokens, index, phrase)
         if end is not None:

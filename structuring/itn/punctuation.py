@@ -39,7 +39,12 @@ _SECTION_WORDS = frozenset({"описание", "заключение", "рек�
 _WHISPER_MARKS = frozenset({".", ",", ":", ";", "!", "?", "…", "...", "—", "–", "-"})
 
 
+_MARK_FIRST_WORDS = frozenset(phrase[0] for phrase, _ in DICTATED_MARKS)
+
+
 def _mark_at(tokens: list[Token], index: int) -> tuple[str, int] | None:
+    if tokens[index].kind != "word" or fold(tokens[index].text) not in _MARK_FIRST_WORDS:
+        return None
     for phrase, mark in DICTATED_MARKS:
         end = match_words(tokens, index, phrase)
         if end is not None:

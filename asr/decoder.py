@@ -1,0 +1,227 @@
+"""Batched decoding of short audio windows (utterances) with CTranslate2.
+
+faster-whisper's ``transcribe`` handles one stream at a time and pads every window to 30 s. The
+dictation server instead decodes the open windows of many sessions in one encoder call and one
+decoder call, each window cut to its own length (rounded up to a bucket so that windows of
+similar length batch together; see docs/streaming.md for the measured trade-off).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, field
+
+import ctranslate2
+import numpy as np
+from faster_whisper.tokenizer import Tokenizer
+
+from asr.audio import SAMPLE_RATE, Samples
+from asr.engine import Engine, Word
+
+HOP = 160  # samples per mel frame
+FRAMES_PER_SECOND = SAMPLE_RATE // HOP
+MAX_FRAMES = 3000  # Whisper's 30 s window
+TOKENS_PER_SECOND = FRAMES_PER_SECOND // 2  # the encoder halves the frame rate
+MAX_TEXT_TOKENS = 448  # Whisper's decoder context
+MAX_PROMPT_TOKENS = MAX_TEXT_TOKENS // 2 - 1  # Whisper's limit for the previous-text prompt
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    beam_size: int = 5
+    num_hypotheses: int = 1
+    word_timestamps: bool = False
+    max_new_tokens: int = 200
+
+
+@dataclass(frozen=True)
+class DecodeRequest:
+    audio: Samples
+    prompt: str = ""
+    """Text the window continues (previous finals, dictionary context); may be empty."""
+    options: DecodeOptions = field(default_factory=DecodeOptions)
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class DecodeResult:
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    words: tuple[Word, ...] = ()
+    hypotheses: tuple[Hypothesis, ...] = ()
+    """All n-best hypotheses, best first (the first one is ``text``)."""
+
+
+def compression_ratio(text: str) -> float:
+    """Whisper's repetition signal: highly compressible text is usually a decoding loop."""
+    data = text.encode("utf-8")
+    if not data:
+        return 0.0
+    return len(data) / len(zlib.compress(data))
+
+
+@dataclass(frozen=True)
+class WindowPolicy:
+    """How a window's mel features are sized before the encoder."""
+
+    bucket_s: float = 2.0
+    """Round window length up to a multiple of this (0: pad every window to 30 s)."""
+    min_s: float = 10.0
+    """Windows shorter than this are padded up to it: too short a context confuses Whisper."""
+    margin_s: float = 2.0
+    """Silence after the speech: Whisper stops early or loops when speech runs to the edge."""
+
+    def frames(self, n_samples: int) -> int:
+        if self.bucket_s <= 0:
+            return MAX_FRAMES
+        seconds = max(n_samples / SAMPLE_RATE + self.margin_s, self.min_s)
+        buckets = math.ceil(seconds / self.bucket_s)
+        return int(min(MAX_FRAMES, buckets * self.bucket_s * FRAMES_PER_SECOND))
+
+
+class WindowDecoder:
+    """Decodes batches of windows on one engine. Not thread-safe: one inference thread owns it."""
+
+    def __init__(self, engine: Engine, policy: WindowPolicy | None = None) -> None:
+        self.engine = engine
+        self.policy = policy or WindowPolicy()
+        self.model = engine.model
+        self.tokenizer = Tokenizer(
+            engine.model.hf_tokenizer,
+            True,
+            task="transcribe",
+            language=engine.options.language,
+        )
+        self.feature_extractor = engine.model.feature_extractor
+
+    def batch_key(self, request: DecodeRequest) -> tuple[DecodeOptions, int]:
+        """Requests decoded together share options and window size: a window's text must not
+        depend on which other windows it happened to be batched with."""
+        return request.options, self.policy.frames(request.audio.size)
+
+    def features(self, audio: Samples, frames: int) -> np.ndarray:
+        # Pad with 30 s of silence before the STFT, exactly as Whisper does, then cut: the
+        # log-mel normalisation then sees the same dynamic range as in training.
+        mel = self.feature_extractor(audio, padding=MAX_FRAMES * HOP)
+        mel = mel[:, :frames]
+        if mel.shape[1] < frames:
+            mel = np.pad(mel, ((0, 0), (0, frames - mel.shape[1])))
+        return np.asarray(mel, dtype=np.float32)
+
+    def prompt_tokens(self, prompt: str) -> list[int]:
+        tokens: list[int] = []
+        if prompt.strip():
+            previous = self.tokenizer.encode(" " + prompt.strip())[-MAX_PROMPT_TOKENS:]
+            tokens = [self.tokenizer.sot_prev, *previous]
+        return [*tokens, *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+
+    def decode(self, requests: list[DecodeRequest]) -> list[DecodeResult]:
+        """Decode windows that share one option set (the scheduler groups them)."""
+        if not requests:
+            return []
+        opts = requests[0].options
+        frames = max(self.policy.frames(r.audio.size) for r in requests)
+        batch = np.stack([self.features(r.audio, frames) for r in requests])
+        encoded = self.model.model.encode(ctranslate2.StorageView.from_array(batch))
+        prompts = [self.prompt_tokens(r.prompt) for r in requests]
+        # CTranslate2's max_length counts the prompt too.
+        max_length = min(MAX_TEXT_TOKENS, max(map(len, prompts)) + opts.max_new_tokens)
+        results = self.model.model.generate(
+            encoded,
+            prompts,
+            beam_size=opts.beam_size,
+            num_hypotheses=max(1, opts.num_hypotheses),
+            return_scores=True,
+            return_no_speech_prob=True,
+            max_length=max_length,
+            suppress_blank=True,
+            suppress_tokens=[-1],
+        )
+        out: list[DecodeResult] = []
+        for result in results:
+            hyps = tuple(
+                Hypothesis(text=self._text(ids), score=float(score))
+                for ids, score in zip(result.sequences_ids, result.scores, strict=False)
+            )
+            text = hyps[0].text if hyps else ""
+            # CTranslate2 scores are length-normalised log probabilities.
+            out.append(
+                DecodeResult(
+                    text=text,
+                    avg_logprob=hyps[0].score if hyps else -10.0,
+                    no_speech_prob=float(result.no_speech_prob),
+                    compression_ratio=compression_ratio(text),
+                    hypotheses=hyps,
+                    words=(),
+                )
+            )
+        if opts.word_timestamps:
+            out = self._add_words(requests, encoded, results, out)
+        return out
+
+    def _text(self, ids: list[int]) -> str:
+        return str(self.tokenizer.decode([t for t in ids if t < self.tokenizer.eot])).strip()
+
+    def _add_words(
+        self,
+        requests: list[DecodeRequest],
+        encoded: ctranslate2.StorageView,
+        results: list[ctranslate2.models.WhisperGenerationResult],
+        decoded: list[DecodeResult],
+    ) -> list[DecodeResult]:
+        token_lists = [[t for t in r.sequences_ids[0] if t < self.tokenizer.eot] for r in results]
+        num_frames = [min(MAX_FRAMES, r.audio.size // HOP) for r in requests]
+        alignments = self.model.model.align(
+            encoded, self.tokenizer.sot_sequence, token_lists, num_frames
+        )
+        out: list[DecodeResult] = []
+        for tokens, alignment, result in zip(token_lists, alignments, decoded, strict=True):
+            out.append(_with_words(result, self._words(tokens, alignment)))
+        return out
+
+    def _words(
+        self, tokens: list[int], alignment: ctranslate2.models.WhisperAlignmentResult
+    ) -> tuple[Word, ...]:
+        if not tokens:
+            return ()
+        words, word_tokens = self.tokenizer.split_to_word_tokens([*tokens, self.tokenizer.eot])
+        if len(word_tokens) <= 1:
+            return ()
+        pairs = alignment.alignments
+        text_idx = np.array([p[0] for p in pairs])
+        time_idx = np.array([p[1] for p in pairs])
+        jumps = np.pad(np.diff(text_idx), (1, 0), constant_values=1).astype(bool)
+        jump_times = time_idx[jumps] / TOKENS_PER_SECOND
+        bounds = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
+        probs = alignment.text_token_probs
+        out: list[Word] = []
+        for i, word in enumerate(words[:-1]):  # the last "word" is the end-of-text token
+            lo, hi = int(bounds[i]), int(bounds[i + 1])
+            if not word.strip() or lo >= len(jump_times):
+                continue
+            start = float(jump_times[lo])
+            end = float(jump_times[min(hi, len(jump_times) - 1)])
+            p = float(np.mean(probs[lo:hi])) if hi > lo else 0.0
+            out.append(
+                Word(w=word.strip(), start=round(start, 2), end=round(end, 2), p=round(p, 3))
+            )
+        return tuple(out)
+
+
+def _with_words(result: DecodeResult, words: tuple[Word, ...]) -> DecodeResult:
+    return DecodeResult(
+        text=result.text,
+        avg_logprob=result.avg_logprob,
+        no_speech_prob=result.no_speech_prob,
+        compression_ratio=result.compression_ratio,
+        words=words,
+        hypotheses=result.hypotheses,
+    )

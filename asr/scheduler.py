@@ -1,0 +1,132 @@
+"""One model, many sessions: a batching inference scheduler.
+
+Sessions submit decode requests; one worker task takes everything pending, groups it by decode
+options (finals first: they carry the latency target; partials are best effort), and runs each
+group as one batched CTranslate2 call in a single inference thread. While a batch runs, new
+requests queue up and form the next batch — batching comes from load, not from waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from asr.decoder import DecodeRequest, DecodeResult
+
+log = logging.getLogger(__name__)
+
+BatchObserver = Callable[[str, int, float], None]
+"""Called after each batch with (kind, batch size, seconds)."""
+
+
+@dataclass(eq=False)  # identity, not field equality: requests hold numpy arrays
+class _Pending:
+    request: DecodeRequest
+    future: asyncio.Future[DecodeResult | None]
+    kind: str
+    enqueued: float = field(default_factory=time.perf_counter)
+
+
+class InferenceScheduler:
+    def __init__(
+        self,
+        decode: Callable[[list[DecodeRequest]], list[DecodeResult]],
+        *,
+        batch_key: Callable[[DecodeRequest], Hashable] = lambda r: r.options,
+        max_batch: int = 8,
+        max_queue: int = 64,
+        observer: BatchObserver | None = None,
+    ) -> None:
+        self._decode = decode
+        self._batch_key = batch_key
+        self.max_batch = max_batch
+        self.max_queue = max_queue
+        self._observer = observer
+        self._finals: list[_Pending] = []
+        self._partials: dict[Hashable, _Pending] = {}  # latest partial per session only
+        self._wakeup = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def depth(self) -> int:
+        return len(self._finals) + len(self._partials)
+
+    @property
+    def saturated(self) -> bool:
+        return len(self._finals) >= self.max_queue
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="inference-scheduler")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for pending in [*self._finals, *self._partials.values()]:
+            if not pending.future.done():
+                pending.future.cancel()
+        self._executor.shutdown(wait=True)
+
+    async def final(self, request: DecodeRequest) -> DecodeResult:
+        """Decode a final window. Never dropped: finals hold dictated speech."""
+        future: asyncio.Future[DecodeResult | None] = asyncio.get_running_loop().create_future()
+        self._finals.append(_Pending(request, future, "final"))
+        self._wakeup.set()
+        result = await future
+        assert result is not None
+        return result
+
+    async def partial(self, key: Hashable, request: DecodeRequest) -> DecodeResult | None:
+        """Decode a partial window; ``None`` when superseded by a newer one of the same key."""
+        future: asyncio.Future[DecodeResult | None] = asyncio.get_running_loop().create_future()
+        old = self._partials.pop(key, None)
+        if old and not old.future.done():
+            old.future.set_result(None)
+        self._partials[key] = _Pending(request, future, "partial")
+        self._wakeup.set()
+        return await future
+
+    def _next_batch(self) -> list[_Pending]:
+        source = self._finals or list(self._partials.values())
+        key = self._batch_key(source[0].request)
+        batch = [p for p in source if self._batch_key(p.request) == key][: self.max_batch]
+        taken = {id(p) for p in batch}
+        if source is self._finals:
+            self._finals = [p for p in self._finals if id(p) not in taken]
+        else:
+            self._partials = {k: p for k, p in self._partials.items() if id(p) not in taken}
+        return [p for p in batch if not p.future.done()]
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._finals and not self._partials:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            batch = self._next_batch()
+            if not batch:
+                continue
+            started = time.perf_counter()
+            try:
+                results = await loop.run_in_executor(
+                    self._executor, self._decode, [p.request for p in batch]
+                )
+            except Exception as exc:  # a decoder failure must fail its requests, not the loop
+                log.exception("decoding a batch of %d failed", len(batch))
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(exc)
+                continue
+            if self._observer:
+                self._observer(batch[0].kind, len(batch), time.perf_counter() - started)
+            for p, r in zip(batch, results, strict=True):
+                if not p.future.done():
+                    p.future.set_result(r)

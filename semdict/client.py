@@ -1,0 +1,164 @@
+"""A dictation client: streams audio to ``/v1/dictation`` like a live microphone would.
+
+Used by ``semdict dictate``, the streaming benchmark and the tests. It paces audio at real
+time (or faster), records when each server message arrives, and survives a dropped link: it
+reconnects with ``session_id`` + ``resume_from_seq`` and resends the audio the server did not
+get (the ``ready`` message says how much it has).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from asr.audio import SAMPLE_RATE, Samples
+
+MessageHook = Callable[[dict[str, Any]], None]
+
+
+class DictationError(RuntimeError):
+    """The server refused or broke the session (the message says why)."""
+
+
+@dataclass
+class Received:
+    t: float  # time.perf_counter() at arrival
+    message: dict[str, Any]
+
+
+@dataclass
+class StreamResult:
+    session_id: str
+    text: str
+    audio_s: float
+    speed: float | None
+    t0: float
+    """perf_counter() when the first audio frame was sent."""
+    messages: list[Received] = field(default_factory=list)
+    reconnects: int = 0
+
+    def of_type(self, kind: str) -> list[Received]:
+        return [r for r in self.messages if r.message["type"] == kind]
+
+    def audio_time(self, stream_s: float) -> float:
+        """When the audio at ``stream_s`` was sent (perf_counter)."""
+        return self.t0 + stream_s / (self.speed or float("inf"))
+
+    def final_latencies(self) -> list[float]:
+        """End of each utterance in the audio → its final received (real-time pacing only)."""
+        return [r.t - self.audio_time(float(r.message["end_s"])) for r in self.of_type("final")]
+
+    def partial_latencies(self) -> list[float]:
+        return [r.t - self.audio_time(float(r.message["end_s"])) for r in self.of_type("partial")]
+
+
+def to_pcm16(samples: Samples) -> bytes:
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
+class _Link:
+    def __init__(self, ws: ClientConnection, result: StreamResult, hook: MessageHook | None):
+        self.ws = ws
+        self.result = result
+        self.hook = hook
+        self.last_seq = 0
+        self.completed = asyncio.get_running_loop().create_future()
+        self.ready: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+    async def receive(self) -> None:
+        async for raw in self.ws:
+            message = json.loads(raw)
+            seq = int(message.get("seq", 0))
+            if seq and seq <= self.last_seq:
+                continue  # already seen before a reconnect
+            self.last_seq = max(self.last_seq, seq)
+            self.result.messages.append(Received(time.perf_counter(), message))
+            if self.hook:
+                self.hook(message)
+            kind = message["type"]
+            if kind == "ready" and not self.ready.done():
+                self.ready.set_result(message)
+            elif kind in ("busy", "error") and not self.ready.done():
+                self.ready.set_exception(DictationError(f"{kind}: {message}"))
+            elif kind == "completed" and not self.completed.done():
+                self.completed.set_result(message)
+
+
+async def stream_audio(
+    url: str,
+    samples: Samples,
+    *,
+    speed: float | None = 1.0,
+    frame_ms: int = 100,
+    token: str | None = None,
+    start: dict[str, Any] | None = None,
+    on_message: MessageHook | None = None,
+    drop_at_s: float | None = None,
+    timeout_s: float = 600.0,
+) -> StreamResult:
+    """Stream 16 kHz mono ``samples``; ``speed`` None sends as fast as the socket takes it.
+
+    ``drop_at_s`` aborts the connection once at that audio position and resumes — a rehearsal
+    of a Wi-Fi drop.
+    """
+    pcm = to_pcm16(samples)
+    frame = SAMPLE_RATE * frame_ms // 1000 * 2
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    result = StreamResult("", "", samples.size / SAMPLE_RATE, speed, 0.0)
+    start_msg: dict[str, Any] = {
+        "type": "start",
+        "audio": {"encoding": "pcm_s16le", "sample_rate": SAMPLE_RATE},
+    }
+    start_msg.update(start or {})
+    offset = 0
+    dropped = drop_at_s is None
+    resume_seq: int | None = None
+    deadline = time.perf_counter() + timeout_s
+    while True:
+        async with connect(url, additional_headers=headers, max_size=None, proxy=None) as ws:
+            link = _Link(ws, result, on_message)
+            if resume_seq is not None:
+                link.last_seq = resume_seq
+                start_msg.update(session_id=result.session_id, resume_from_seq=resume_seq)
+            receiver = asyncio.create_task(link.receive())
+            await ws.send(json.dumps(start_msg))
+            ready = await asyncio.wait_for(link.ready, 30)
+            result.session_id = str(ready["session_id"])
+            if ready.get("resumed"):
+                offset = int(ready["audio_received_bytes"])
+            if not result.t0:
+                result.t0 = time.perf_counter()
+            try:
+                while offset < len(pcm):
+                    position_s = offset / 2 / SAMPLE_RATE
+                    if not dropped and drop_at_s is not None and position_s >= drop_at_s:
+                        dropped = True
+                        ws.transport.abort()  # no close handshake: as when Wi-Fi vanishes
+                        raise ConnectionClosed(None, None)
+                    if speed:
+                        delay = result.audio_time(position_s) - time.perf_counter()
+                        if delay > 0:
+                            await asyncio.sleep(delay)
+                    await ws.send(pcm[offset : offset + frame])
+                    offset += frame
+                await ws.send(json.dumps({"type": "end"}))
+                remaining = max(1.0, deadline - time.perf_counter())
+                done = await asyncio.wait_for(link.completed, remaining)
+                result.text = str(done["text"])
+                receiver.cancel()
+                return result
+            except ConnectionClosed:
+                receiver.cancel()
+                if time.perf_counter() > deadline:
+                    raise
+                result.reconnects += 1
+                resume_seq = link.last_seq
+                await asyncio.sleep(0.2)

@@ -1,0 +1,192 @@
+"""Session store: every final is written here before it is sent.
+
+``SessionStore`` is the interface; ``SQLiteStore`` is the embedded default (one file, WAL).
+A multi-node deployment fills the same protocol with PostgreSQL (the SQL below is portable
+apart from the placeholders and the upsert syntax, which PostgreSQL shares).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    status: str  # "active" | "interrupted" | "completed"
+    created_at: float
+    updated_at: float
+    template_id: str | None
+    specialty: str | None
+    options: dict[str, Any]
+    last_seq: int
+    text: str
+
+
+class SessionStore(Protocol):
+    async def create(
+        self,
+        session_id: str,
+        template_id: str | None,
+        specialty: str | None,
+        options: dict[str, Any],
+    ) -> None: ...
+
+    async def get(self, session_id: str) -> SessionRecord | None: ...
+
+    async def append(self, session_id: str, message: dict[str, Any]) -> None:
+        """Persist one message (it carries ``seq`` and ``type``); durable on return."""
+
+    async def messages(self, session_id: str, after_seq: int = 0) -> list[dict[str, Any]]: ...
+
+    async def set_status(self, session_id: str, status: str, text: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    template_id TEXT,
+    specialty TEXT,
+    options TEXT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    text TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS messages (
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
+"""
+
+
+class SQLiteStore:
+    """SQLite in WAL mode; all access from one thread so the event loop never blocks on disk."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._path = path
+        self._db: sqlite3.Connection | None = None
+        self._executor.submit(self._open).result()
+
+    @classmethod
+    def from_url(cls, url: str) -> SQLiteStore:
+        prefix = "sqlite:///"
+        if not url.startswith(prefix):
+            raise ValueError(
+                f"unsupported store URL {url!r}: this build ships sqlite:///PATH "
+                "(a PostgreSQL store implements server.store.SessionStore)"
+            )
+        return cls(Path(url[len(prefix) :]))
+
+    def _open(self) -> None:
+        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process crash
+        db.executescript(_SCHEMA)
+        self._db = db
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        assert self._db is not None
+        return self._db
+
+    async def create(
+        self,
+        session_id: str,
+        template_id: str | None,
+        specialty: str | None,
+        options: dict[str, Any],
+    ) -> None:
+        now = time.time()
+        await self._call(
+            self.db.execute,
+            "INSERT INTO sessions (id, status, created_at, updated_at, template_id, specialty,"
+            " options) VALUES (?, 'active', ?, ?, ?, ?, ?)",
+            (session_id, now, now, template_id, specialty, json.dumps(options)),
+        )
+
+    def _get(self, session_id: str) -> SessionRecord | None:
+        row = self.db.execute(
+            "SELECT id, status, created_at, updated_at, template_id, specialty, options,"
+            " last_seq, text FROM sessions WHERE id = ?",
+            (session_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return SessionRecord(
+            id=row[0],
+            status=row[1],
+            created_at=row[2],
+            updated_at=row[3],
+            template_id=row[4],
+            specialty=row[5],
+            options=json.loads(row[6]),
+            last_seq=row[7],
+            text=row[8],
+        )
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        result: SessionRecord | None = await self._call(self._get, session_id)
+        return result
+
+    def _append(self, session_id: str, message: dict[str, Any]) -> None:
+        with self.db:  # one transaction: message and last_seq move together
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "INSERT INTO messages (session_id, seq, type, body) VALUES (?, ?, ?, ?)",
+                (
+                    session_id,
+                    message["seq"],
+                    message["type"],
+                    json.dumps(message, ensure_ascii=False),
+                ),
+            )
+            self.db.execute(
+                "UPDATE sessions SET last_seq = MAX(last_seq, ?), updated_at = ? WHERE id = ?",
+                (message["seq"], time.time(), session_id),
+            )
+
+    async def append(self, session_id: str, message: dict[str, Any]) -> None:
+        await self._call(self._append, session_id, message)
+
+    def _messages(self, session_id: str, after_seq: int) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT body FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq",
+            (session_id, after_seq),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    async def messages(self, session_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self._call(self._messages, session_id, after_seq)
+        return result
+
+    async def set_status(self, session_id: str, status: str, text: str) -> None:
+        await self._call(
+            self.db.execute,
+            "UPDATE sessions SET status = ?, text = ?, updated_at = ? WHERE id = ?",
+            (status, text, time.time(), session_id),
+        )
+
+    async def close(self) -> None:
+        await self._call(self.db.close)
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,217 @@
+"""Context-aware correction: multi-word dictionary terms and spoken abbreviations.
+
+The single-word corrector never touches a word Russian morphology knows, because a real-word
+error («воротная вина») cannot be told from what was said by the word alone. Inside a
+multi-word dictionary term it can: when the other words of the window are exact forms of the
+term's words, a word that *sounds the same* as a form of the remaining term word (same
+phonetic key up to one reduced sound) is corrected to that form. Generic words («правая»,
+«доля») shared by hundreds of terms never serve as the anchor.
+
+Spoken abbreviations: Whisper writes «КТ признаки» as «Котепризнаки» or «Каты признаки». A
+word or prefix that sounds like an abbreviation's spoken form («ка тэ») followed by a word
+that abbreviations head in reports becomes «КТ признаки» (the corpus spelling).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pymorphy3
+from rapidfuzz import fuzz
+
+from vocabularies.corrector import Replacement
+from vocabularies.phonetic import phonetic_key
+
+_WORD = re.compile(r"[а-яё]+")
+MAX_ANCHOR_TERMS = 25
+"""A word in more multi-word terms than this is too generic to anchor a correction."""
+MIN_KEY_SCORE = 85.0
+"""Phonetic-key similarity a corrected word needs (one reduced vowel or voicing apart)."""
+MIN_SURFACE_SCORE = 70.0
+MIN_ANCHOR_LENGTH = 5
+ABBREVIATION_HEADS = frozenset(
+    {
+        "признаки",
+        "признаков",
+        "признаками",
+        "картина",
+        "картины",
+        "картиной",
+        "данные",
+        "данных",
+        "контроль",
+        "исследование",
+        "исследования",
+        "семиотика",
+    }
+)
+"""Nouns a modality abbreviation heads in reports («КТ признаки», «МР картина»)."""
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=65536)
+def lexeme(word: str) -> tuple[str, ...]:
+    """Every inflected form of ``word`` (its first parse), folded; the word itself first.
+    A word morphology does not know keeps only itself: guessed paradigms invent forms."""
+    forms = [_fold(word)]
+    if not _morph().word_is_known(word.lower()):
+        return tuple(forms)
+    for parse in _morph().parse(word.lower())[:1]:
+        forms += [_fold(form.word) for form in parse.lexeme]
+    return tuple(dict.fromkeys(forms))
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    words: tuple[str, ...]
+    source: str
+
+
+def _restore_case(raw: str, corrected: str) -> str:
+    return corrected[:1].upper() + corrected[1:] if raw[:1].isupper() else corrected
+
+
+class PhraseMatcher:
+    """Finds real-word errors inside multi-word terms, and spoken abbreviations."""
+
+    def __init__(
+        self,
+        terms: Iterable[tuple[str, str]],
+        abbreviations: Iterable[tuple[str, Sequence[str]]] = (),
+        is_term_form: Callable[[str], bool] = lambda word: False,
+    ) -> None:
+        """``terms``: (term, dictionary); ``abbreviations``: (abbreviation, spoken forms);
+        ``is_term_form``: words never replaced here (any dictionary's word forms)."""
+        self.is_term_form = is_term_form
+        self.terms: list[_Term] = []
+        by_form: dict[str, set[tuple[int, int]]] = {}
+        for text, source in terms:
+            words = tuple(_WORD.findall(_fold(text)))
+            if not 2 <= len(words) <= 4 or len(words) != len(text.split()):
+                continue
+            number = len(self.terms)
+            self.terms.append(_Term(text, words, source))
+            for position, word in enumerate(words):
+                if len(word) >= MIN_ANCHOR_LENGTH:
+                    for form in lexeme(word):
+                        by_form.setdefault(form, set()).add((number, position))
+        self.anchors = {
+            form: tuple(sorted(found))
+            for form, found in by_form.items()
+            if len({number for number, _ in found}) <= MAX_ANCHOR_TERMS
+        }
+        self.spoken_abbreviations: dict[str, str] = {}
+        for abbreviation, spoken in abbreviations:
+            for variant in spoken:
+                key = phonetic_key(variant)
+                if len(key) >= 3:
+                    self.spoken_abbreviations.setdefault(key, abbreviation)
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found = [*self._abbreviations(words), *self._in_terms(words)]
+        taken: list[Replacement] = []
+        for candidate in sorted(found, key=lambda r: (-r.score, r.start)):
+            if all(candidate.end <= o.start or candidate.start >= o.end for o in taken):
+                taken.append(candidate)
+        return sorted(taken, key=lambda r: r.start)
+
+    # --- abbreviations -------------------------------------------------------------------
+    def _abbreviation(self, spoken: str) -> str | None:
+        return self.spoken_abbreviations.get(phonetic_key(spoken)) if spoken.isalpha() else None
+
+    def _abbreviations(self, words: Sequence[str | None]) -> Iterable[Replacement]:
+        for i, word in enumerate(words):
+            if word is None or not word.isalpha():
+                continue
+            folded = _fold(word)
+            # «Котепризнаки»: a spoken abbreviation fused with its head noun.
+            for head in ABBREVIATION_HEADS:
+                if folded.endswith(head) and len(folded) > len(head) + 1:
+                    abbreviation = self._abbreviation(folded[: -len(head)])
+                    if abbreviation:
+                        yield Replacement(i, i + 1, word, f"{abbreviation} {head}", 0.95, "abbr")
+            # «Каты признаки»: the spoken abbreviation as its own word before the head noun.
+            # The spoken form may be a word too («коты»): demand a dictionary word after it.
+            following = words[i + 1] if i + 1 < len(words) else None
+            context = [w for w in words[i + 2 : i + 5] if w is not None]
+            if (
+                following is not None
+                and _fold(following) in ABBREVIATION_HEADS
+                and any(self.is_term_form(w) for w in context)
+            ):
+                abbreviation = self._abbreviation(folded)
+                if abbreviation and abbreviation != word:
+                    yield Replacement(
+                        i, i + 2, f"{word} {following}", f"{abbreviation} {following}", 0.95, "abbr"
+                    )
+
+    # --- multi-word terms ----------------------------------------------------------------
+    def _in_terms(self, words: Sequence[str | None]) -> Iterable[Replacement]:
+        folded = [_fold(w) if w is not None and w.isalpha() else None for w in words]
+        seen: set[tuple[int, int]] = set()
+        for i, word in enumerate(folded):
+            if word is None:
+                continue
+            for number, position in self.anchors.get(word, ()):
+                start = i - position
+                term = self.terms[number]
+                if (start, number) in seen or start < 0 or start + len(term.words) > len(words):
+                    continue
+                seen.add((start, number))
+                replacement = self._match(words, folded, start, term)
+                if replacement is not None:
+                    yield replacement
+
+    def _match(
+        self, words: Sequence[str | None], folded: list[str | None], start: int, term: _Term
+    ) -> Replacement | None:
+        fixes: list[tuple[int, str, float]] = []
+        for offset, term_word in enumerate(term.words):
+            raw = folded[start + offset]
+            if raw is None:
+                return None
+            forms = lexeme(term_word)
+            if raw in forms:
+                continue
+            if len(raw) < 4 or len(fixes) >= max(1, len(term.words) // 2):
+                return None
+            if self.is_term_form(raw):
+                return None
+            best = _nearest_form(raw, forms)
+            if best is None:
+                return None
+            fixes.append((start + offset, best[0], best[1]))
+        if len(fixes) != 1:
+            return None
+        index, form, score = fixes[0]
+        raw_word = str(words[index])
+        return Replacement(
+            index, index + 1, raw_word, _restore_case(raw_word, form), score, term.source
+        )
+
+
+def _nearest_form(raw: str, forms: Sequence[str]) -> tuple[str, float] | None:
+    """The form that sounds like ``raw``: phonetic keys nearly equal, spelling close."""
+    key = phonetic_key(raw)
+    best: tuple[str, float] | None = None
+    for form in forms:
+        key_score = fuzz.ratio(key, phonetic_key(form))
+        surface = fuzz.ratio(raw, form)
+        if key_score < MIN_KEY_SCORE or surface < MIN_SURFACE_SCORE:
+            continue
+        score = (key_score + surface) / 200
+        if best is None or score > best[1]:
+            best = (form, score)
+    return best
