@@ -19,7 +19,7 @@ from asr.engine import Engine
 from semdict.client import DictationError, StreamResult, stream_audio, to_pcm16
 from semdict.settings import Settings, StreamingSettings
 from server.app import create_app
-from tests.conftest import DATA
+from tests.conftest import DATA, DEV_CORPUS, REPO
 from tests.live_server import serve
 
 pytestmark = pytest.mark.slow
@@ -234,3 +234,31 @@ def test_auth_and_capacity(engine: Engine, tmp_path: Path) -> None:
         busy = [r for r in results if isinstance(r, DictationError)]
         assert len(busy) == 1 and "busy" in str(busy[0])
         assert any(isinstance(r, StreamResult) for r in results)
+
+
+def test_session_document_for_mis(server: str) -> None:
+    """A dictation session ends as a valid СЭМД the МИС fetches, with live field events."""
+    context = json.loads((REPO / "semd_templates" / "example_context.json").read_text("utf-8"))
+    audio = load_audio(DEV_CORPUS / "audio" / "d17_anna.flac")  # chest fluorography, 25 s
+    start = {"template_id": "xray_chest", "context": context}
+    result = run(stream_audio(ws_url(server), audio, speed=None, start=start))
+    fields = {r.message["field"]: r.message["value"] for r in result.of_type("field")}
+    assert fields.get("modality") == "флюорография", fields
+    assert fields.get("conclusion"), result.text
+    base = f"{server}/v1/sessions/{result.session_id}/document"
+    as_json = httpx.get(base, params={"format": "json"}).json()
+    assert as_json["findings"] and as_json["conclusion"]
+    assert as_json["laterality"] == "справа"
+    semd = httpx.get(base, params={"format": "semd"})
+    assert semd.status_code == 200, semd.text
+    assert semd.headers["content-type"].startswith("application/xml")
+    assert semd.headers["x-semd-valid"] == "true"
+    assert b"urn:hl7-org:v3" in semd.content
+    fhir = httpx.get(base, params={"format": "fhir"}).json()
+    assert fhir["resourceType"] == "DiagnosticReport"
+    # Without a МИС context there is no СЭМД, and the message says why.
+    plain = run(
+        stream_audio(ws_url(server), audio, speed=None, start={"template_id": "xray_chest"})
+    )
+    refused = httpx.get(f"{server}/v1/sessions/{plain.session_id}/document?format=semd")
+    assert refused.status_code == 422 and "context" in refused.text
