@@ -8,6 +8,7 @@ import uvicorn
 
 from semdict.errors import UsageError
 from semdict.settings import Settings
+from server import log_filters
 from server.app import create_app
 from server.auth import InsecureBindError, check_bind
 
@@ -27,5 +28,10 @@ def run(args: argparse.Namespace) -> int:
         check_bind(settings, host)
     except InsecureBindError as exc:
         raise UsageError(str(exc)) from exc
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
+    )
+    server = uvicorn.Server(config)  # its logging is configured here, so filters go after
+    log_filters.install()
+    server.run()
     return 0

@@ -213,7 +213,29 @@ class DictationSession:
                 continue
             # One final at a time per session: each is decoded with the text before it.
             request = DecodeRequest(item.audio, self.policy.prompt(), self.s.final_options)
-            await self._emit_final(item, await self.s.scheduler.final(request))
+            try:
+                result = await self._decode_final(request)
+            except Exception as exc:  # the utterance cannot be decoded: say so, keep going
+                log.exception("session %s: utterance %d failed", self.id[:8], item.utterance)
+                await self.emit(
+                    {
+                        "type": "error",
+                        "code": "decode_failed",
+                        "message": f"utterance {item.utterance} could not be transcribed: "
+                        f"{type(exc).__name__}",
+                    }
+                )
+                continue
+            await self._emit_final(item, result)
+
+    async def _decode_final(self, request: DecodeRequest) -> DecodeResult:
+        try:
+            return await self.s.scheduler.final(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # one retry: a transient failure must not cost dictated speech
+            log.warning("session %s: decoding failed, retrying once", self.id[:8])
+            return await self.s.scheduler.final(request)
 
     async def _emit_final(self, job: FinalJob, result: DecodeResult) -> None:
         final = self.policy.on_final(
