@@ -18,9 +18,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from asr.audio import SAMPLE_RATE, Samples
+from asr.audio_buffer import AudioBuffer
 from asr.engine import Word
 from asr.guards import GuardOptions, clean_final, drop_boundary_overlap
 from asr.segmenter import Segmenter, SegmenterOptions, UtteranceClosed
@@ -114,8 +113,7 @@ class StreamPolicy:
     def __init__(self, options: PolicyOptions | None = None) -> None:
         self.o = options or PolicyOptions()
         self.segmenter = Segmenter(self.o.segmenter)
-        self._audio = np.zeros(0, dtype=np.float32)
-        self._base = 0  # absolute sample index of self._audio[0]
+        self.audio = AudioBuffer()
         self._received = 0
         self.utterance = 0  # index of the open (or next) utterance
         self._last_partial_at = 0
@@ -132,15 +130,6 @@ class StreamPolicy:
     def received_s(self) -> float:
         return self._received / SAMPLE_RATE
 
-    def _slice(self, start: int, end: int) -> Samples:
-        return self._audio[max(0, start - self._base) : max(0, end - self._base)].copy()
-
-    def _trim(self, keep_from: int) -> None:
-        drop = keep_from - self._base
-        if drop > 0:
-            self._audio = self._audio[drop:]
-            self._base = keep_from
-
     def prompt(self) -> str:
         finished = " ".join(f.text for f in self.finals if f.text)
         tail = finished[-self.o.prompt_chars :]
@@ -150,21 +139,21 @@ class StreamPolicy:
 
     def feed(self, samples: Samples, probs: Sequence[float]) -> list[Job]:
         """Audio just received and the VAD probabilities of the chunks it completed."""
-        self._audio = np.concatenate([self._audio, samples])
+        self.audio.append(samples)
         self._received += samples.size
         jobs: list[Job] = [self._final_job(c) for c in self.segmenter.feed(list(probs))]
         if not self.segmenter.is_open:
             # Silence between utterances is dropped, but the onset padding must survive.
-            self._trim(self.segmenter.position - _KEEP_BEFORE_ONSET)
+            self.audio.trim(self.segmenter.position - _KEEP_BEFORE_ONSET)
             return jobs
         start = self.segmenter.open_start
         assert start is not None
-        self._trim(start)
+        self.audio.trim(start)
         pos = self.segmenter.position
         due = pos - max(start, self._last_partial_at) >= self.o.partial_interval_s * SAMPLE_RATE
         if due and pos - start >= self.o.min_partial_s * SAMPLE_RATE:
             self._last_partial_at = pos
-            jobs.append(PartialJob(self.utterance, self._slice(start, pos), self.prompt()))
+            jobs.append(PartialJob(self.utterance, self.audio.slice(start, pos), self.prompt()))
         return jobs
 
     def end_utterance(self) -> list[Job]:
@@ -175,7 +164,7 @@ class StreamPolicy:
     def _final_job(self, closed: UtteranceClosed) -> FinalJob:
         job = FinalJob(
             utterance=self.utterance,
-            audio=self._slice(closed.start, closed.end),
+            audio=self.audio.slice(closed.start, closed.end),
             start=closed.start,
             end=closed.end,
             forced=closed.forced,

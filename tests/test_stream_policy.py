@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 
 from asr.audio import SAMPLE_RATE
+from asr.audio_buffer import AudioBuffer
 from asr.engine import Word
 from asr.guards import (
     clean_final,
@@ -110,7 +111,7 @@ def test_policy_emits_partials_then_one_final() -> None:
 def test_silence_makes_no_jobs_and_keeps_no_audio() -> None:
     policy = _policy()
     assert _feed(policy, [(30.0, 0.02)]) == []
-    assert policy._audio.size <= SAMPLE_RATE + CHUNK  # only the onset margin is kept
+    assert policy.audio.kept <= SAMPLE_RATE + CHUNK  # only the onset margin is kept
 
 
 def test_stale_partial_is_dropped_and_finals_never_change() -> None:
@@ -184,3 +185,15 @@ def test_guards() -> None:
         )
         == "Печень не увеличена."
     )
+
+
+def test_audio_buffer_slices_across_frames_and_trims() -> None:
+    buf = AudioBuffer()
+    for i in range(10):
+        buf.append(np.arange(i * 100, (i + 1) * 100, dtype=np.float32))
+    assert buf.slice(250, 420).tolist() == list(range(250, 420))
+    buf.trim(330)  # whole frames before 330 go; the frame holding 330 stays
+    assert buf.kept == 700
+    assert buf.slice(0, 310).tolist() == list(range(300, 310))
+    assert buf.slice(995, 2000).tolist() == list(range(995, 1000))
+    assert buf.slice(2000, 3000).size == 0
