@@ -25,6 +25,10 @@ MAX_FRAMES = 3000  # Whisper's 30 s window
 TOKENS_PER_SECOND = FRAMES_PER_SECOND // 2  # the encoder halves the frame rate
 MAX_TEXT_TOKENS = 448  # Whisper's decoder context
 MAX_PROMPT_TOKENS = MAX_TEXT_TOKENS // 2 - 1  # Whisper's limit for the previous-text prompt
+PROMPT_TOKENS = 96
+"""Previous-text tokens given to the decoder. A fixed count, because CTranslate2 batches only
+prompts of equal length: once a session has this much history, its windows batch with every
+other session's."""
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,12 @@ class WindowDecoder:
         )
         self.feature_extractor = engine.model.feature_extractor
 
-    def batch_key(self, request: DecodeRequest) -> tuple[DecodeOptions, int]:
-        """Requests decoded together share options and window size: a window's text must not
-        depend on which other windows it happened to be batched with."""
-        return request.options, self.policy.frames(request.audio.size)
+    def batch_key(self, request: DecodeRequest) -> tuple[DecodeOptions, int, int]:
+        """Requests decoded together share options, window size and prompt length: CTranslate2
+        needs the start token at one position, and a window's text must not depend on which
+        other windows it happened to be batched with."""
+        frames = self.policy.frames(request.audio.size)
+        return request.options, frames, len(self.prompt_tokens(request.prompt))
 
     def features(self, audio: Samples, frames: int) -> np.ndarray:
         # Pad with 30 s of silence before the STFT, exactly as Whisper does, then cut: the
@@ -119,7 +125,7 @@ class WindowDecoder:
     def prompt_tokens(self, prompt: str) -> list[int]:
         tokens: list[int] = []
         if prompt.strip():
-            previous = self.tokenizer.encode(" " + prompt.strip())[-MAX_PROMPT_TOKENS:]
+            previous = self.tokenizer.encode(" " + prompt.strip())[-PROMPT_TOKENS:]
             tokens = [self.tokenizer.sot_prev, *previous]
         return [*tokens, *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
 
@@ -127,6 +133,8 @@ class WindowDecoder:
         """Decode windows that share one option set (the scheduler groups them)."""
         if not requests:
             return []
+        if len({self.batch_key(r) for r in requests}) > 1:
+            raise ValueError("decode() takes one batch key at a time (see batch_key)")
         opts = requests[0].options
         frames = max(self.policy.frames(r.audio.size) for r in requests)
         batch = np.stack([self.features(r.audio, frames) for r in requests])

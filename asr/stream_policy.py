@@ -42,6 +42,8 @@ class PartialJob:
     utterance: int
     audio: Samples
     prompt: str
+    end: int
+    """Absolute sample index where the decoded audio ends."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,9 @@ class StreamPolicy:
         due = pos - max(start, self._last_partial_at) >= self.o.partial_interval_s * SAMPLE_RATE
         if due and pos - start >= self.o.min_partial_s * SAMPLE_RATE:
             self._last_partial_at = pos
-            jobs.append(PartialJob(self.utterance, self.audio.slice(start, pos), self.prompt()))
+            jobs.append(
+                PartialJob(self.utterance, self.audio.slice(start, pos), self.prompt(), end=pos)
+            )
         return jobs
 
     def end_utterance(self) -> list[Job]:

@@ -27,6 +27,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "semdict.cmd_model",
     "semdict.cmd_postprocess",
     "semdict.cmd_structure",
+    "semdict.cmd_bench",
 )
 
 

@@ -144,7 +144,9 @@ async def stream_audio(
                         ws.transport.abort()  # no close handshake: as when Wi-Fi vanishes
                         raise ConnectionClosed(None, None)
                     if speed:
-                        delay = result.audio_time(position_s) - time.perf_counter()
+                        # A microphone delivers a frame when its last sample has been spoken.
+                        frame_end_s = min(len(pcm), offset + frame) / 2 / SAMPLE_RATE
+                        delay = result.audio_time(frame_end_s) - time.perf_counter()
                         if delay > 0:
                             await asyncio.sleep(delay)
                     await ws.send(pcm[offset : offset + frame])

@@ -13,6 +13,7 @@ from typing import Any
 from asr.audio import AudioError, load_audio
 from semdict.client import DictationError, stream_audio
 from semdict.errors import UsageError
+from semdict.options import parse_speed
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,18 +38,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _speed(value: str) -> float | None:
-    if value == "max":
-        return None
-    try:
-        speed = float(value)
-    except ValueError as exc:
-        raise UsageError(f"--speed must be a number or 'max', not {value!r}") from exc
-    if speed <= 0:
-        raise UsageError("--speed must be positive")
-    return speed
-
-
 def _printer(as_json: bool) -> Any:
     def show(message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -67,7 +56,7 @@ def _printer(as_json: bool) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    speed = _speed(args.speed)
+    speed = parse_speed(args.speed)
     try:
         samples = load_audio(args.file)
     except AudioError as exc:

@@ -190,7 +190,13 @@ class DictationSession:
             partial.add_done_callback(self._partials.discard)
 
     async def _partial(self, job: PartialJob, request: DecodeRequest) -> None:
-        result = await self.s.scheduler.partial(self.id, request)
+        try:
+            result = await self.s.scheduler.partial(self.id, request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # partials are best effort; the final will carry the words
+            log.warning("session %s: a partial failed", self.id[:8], exc_info=True)
+            return
         if result is None:
             return  # superseded by a newer partial of this session
         update = self.policy.on_partial(job, result.text)
@@ -201,7 +207,7 @@ class DictationSession:
                     "utterance": update.utterance,
                     "text": update.text,
                     "stable_words": update.stable_words,
-                    "end_s": round(self.policy.segmenter.position / SAMPLE_RATE, 3),
+                    "end_s": round(job.end / SAMPLE_RATE, 3),
                 }
             )
 
