@@ -45,6 +45,9 @@ class DecodeRequest:
     prompt: str = ""
     """Text the window continues (previous finals, dictionary context); may be empty."""
     options: DecodeOptions = field(default_factory=DecodeOptions)
+    prefix: str = ""
+    """Words the window's transcript is known to start with (a partial's stable words): the
+    decoder is forced through them and only generates what follows."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ class WindowDecoder:
         needs the start token at one position, and a window's text must not depend on which
         other windows it happened to be batched with."""
         frames = self.policy.frames(request.audio.size)
-        return request.options, frames, len(self.prompt_tokens(request.prompt))
+        return request.options, frames, len(self.prompt_tokens(request.prompt, request.prefix))
 
     def features(self, audio: Samples, frames: int) -> np.ndarray:
         # Pad with 30 s of silence before the STFT, exactly as Whisper does, then cut: the
@@ -122,12 +125,16 @@ class WindowDecoder:
             mel = np.pad(mel, ((0, 0), (0, frames - mel.shape[1])))
         return np.asarray(mel, dtype=np.float32)
 
-    def prompt_tokens(self, prompt: str) -> list[int]:
+    def prompt_tokens(self, prompt: str, prefix: str = "") -> list[int]:
         tokens: list[int] = []
         if prompt.strip():
             previous = self.tokenizer.encode(" " + prompt.strip())[-PROMPT_TOKENS:]
             tokens = [self.tokenizer.sot_prev, *previous]
-        return [*tokens, *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        forced = self._forced(prefix)
+        return [*tokens, *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps, *forced]
+
+    def _forced(self, prefix: str) -> list[int]:
+        return list(self.tokenizer.encode(" " + prefix.strip())) if prefix.strip() else []
 
     def decode(self, requests: list[DecodeRequest]) -> list[DecodeResult]:
         """Decode windows that share one option set (the scheduler groups them)."""
@@ -139,7 +146,7 @@ class WindowDecoder:
         frames = max(self.policy.frames(r.audio.size) for r in requests)
         batch = np.stack([self.features(r.audio, frames) for r in requests])
         encoded = self.model.model.encode(ctranslate2.StorageView.from_array(batch))
-        prompts = [self.prompt_tokens(r.prompt) for r in requests]
+        prompts = [self.prompt_tokens(r.prompt, r.prefix) for r in requests]
         # CTranslate2's max_length counts the prompt too.
         max_length = min(MAX_TEXT_TOKENS, max(map(len, prompts)) + opts.max_new_tokens)
         results = self.model.model.generate(
@@ -154,9 +161,9 @@ class WindowDecoder:
             suppress_tokens=[-1],
         )
         out: list[DecodeResult] = []
-        for result in results:
+        for request, result in zip(requests, results, strict=True):
             hyps = tuple(
-                Hypothesis(text=self._text(ids), score=float(score))
+                Hypothesis(text=_join(request.prefix, self._text(ids)), score=float(score))
                 for ids, score in zip(result.sequences_ids, result.scores, strict=False)
             )
             text = hyps[0].text if hyps else ""
@@ -185,7 +192,10 @@ class WindowDecoder:
         results: list[ctranslate2.models.WhisperGenerationResult],
         decoded: list[DecodeResult],
     ) -> list[DecodeResult]:
-        token_lists = [[t for t in r.sequences_ids[0] if t < self.tokenizer.eot] for r in results]
+        token_lists = [
+            [*self._forced(q.prefix), *(t for t in r.sequences_ids[0] if t < self.tokenizer.eot)]
+            for q, r in zip(requests, results, strict=True)
+        ]
         num_frames = [min(MAX_FRAMES, r.audio.size // HOP) for r in requests]
         alignments = self.model.model.align(
             encoded, self.tokenizer.sot_sequence, token_lists, num_frames
@@ -222,6 +232,10 @@ class WindowDecoder:
                 Word(w=word.strip(), start=round(start, 2), end=round(end, 2), p=round(p, 3))
             )
         return tuple(out)
+
+
+def _join(prefix: str, text: str) -> str:
+    return f"{prefix.strip()} {text}".strip() if prefix.strip() else text
 
 
 def _with_words(result: DecodeResult, words: tuple[Word, ...]) -> DecodeResult:

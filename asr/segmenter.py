@@ -19,11 +19,15 @@ class SegmenterOptions:
     """Speech continues until the probability falls below this (hysteresis)."""
     min_silence_ms: int = 600
     """A pause this long ends the utterance."""
+    soft_max_s: float = 8.0
+    """Past this length a short pause is enough: the phrase ends at its next breath, so the
+    final comes soon after it instead of waiting for a long pause or the hard cut."""
+    short_silence_ms: int = 96
     min_speech_ms: int = 200
     """Shorter bursts (clicks, breaths) never open an utterance."""
     pad_ms: int = 200
     """Audio kept before the speech onset and after its end."""
-    max_utterance_s: float = 18.0
+    max_utterance_s: float = 12.0
     """Longer speech is cut at its quietest recent chunk."""
 
 
@@ -85,7 +89,9 @@ class Segmenter:
     def _feed_open(self, speech: bool, closed: list[UtteranceClosed]) -> None:
         assert self.open_start is not None
         silence = self.position - self._last_speech_end
-        if not speech and silence >= self.o.min_silence_ms * self._ms:
+        long_enough = self._last_speech_end - self.open_start >= self.o.soft_max_s * 1000 * self._ms
+        needed = self.o.short_silence_ms if long_enough else self.o.min_silence_ms
+        if not speech and silence >= needed * self._ms:
             end = min(self.position, self._last_speech_end + self.o.pad_ms * self._ms)
             closed.append(UtteranceClosed(self.open_start, end, forced=False))
             self._reset()

@@ -44,6 +44,8 @@ class PartialJob:
     prompt: str
     end: int
     """Absolute sample index where the decoded audio ends."""
+    prefix: str = ""
+    """The utterance's stable words so far: the decoder only has to extend them."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,13 @@ class StreamPolicy:
         if due and pos - start >= self.o.min_partial_s * SAMPLE_RATE:
             self._last_partial_at = pos
             jobs.append(
-                PartialJob(self.utterance, self.audio.slice(start, pos), self.prompt(), end=pos)
+                PartialJob(
+                    self.utterance,
+                    self.audio.slice(start, pos),
+                    self.prompt(),
+                    end=pos,
+                    prefix=" ".join(self._agreement.committed),
+                )
             )
         return jobs
 

@@ -14,6 +14,8 @@ from asr.model_store import ModelError
 from semdict.engine_factory import build_engine
 from semdict.errors import UsageError
 from semdict.settings import Settings
+from structuring.events import PostprocessResult
+from structuring.postprocess import postprocess
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,19 +29,36 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--model", type=Path, help="a CTranslate2 Whisper folder (default: bundled)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     p.add_argument("--prompt", default=None, help="context prompt given to the decoder")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="the model's text only: no normalisation, dictionaries or voice commands",
+    )
+    p.add_argument("--template", default=None, help="study template (chooses dictionaries)")
+    p.add_argument("--specialty", default=None, help="specialty dictionary set")
     p.set_defaults(func=run)
 
 
-def transcript_json(path: Path, t: Transcript) -> dict[str, object]:
+def transcript_json(
+    path: Path, t: Transcript, processed: PostprocessResult | None
+) -> dict[str, object]:
+    extra: dict[str, object] = {}
+    if processed is not None:
+        extra = {
+            "raw": processed.raw,
+            "corrections": [asdict(c) for c in processed.corrections],
+            "commands": [asdict(c) for c in processed.commands],
+        }
     return {
         "file": str(path),
-        "text": t.text,
+        "text": processed.text if processed is not None else t.text,
         "duration_s": t.duration_s,
         "elapsed_s": t.elapsed_s,
         "segments": [
             {k: v for k, v in asdict(s).items() if k not in ("words", "compression_ratio")}
             for s in t.segments
         ],
+        **extra,
     }
 
 
@@ -61,9 +80,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     for path, audio in audios:
         t = engine.transcribe(audio, prompt=args.prompt)
+        processed = None
+        if not args.raw:
+            try:
+                processed = postprocess(t.text, specialty=args.specialty, template_id=args.template)
+            except ValueError as exc:  # unknown specialty or template
+                raise UsageError(str(exc)) from exc
         if args.json:
-            print(json.dumps(transcript_json(path, t), ensure_ascii=False), flush=True)
+            print(json.dumps(transcript_json(path, t, processed), ensure_ascii=False), flush=True)
         else:
             prefix = f"{path}: " if len(audios) > 1 else ""
-            print(prefix + t.text, flush=True)
+            print(prefix + (processed.text if processed else t.text), flush=True)
     return 1 if failures else 0

@@ -81,6 +81,7 @@ class DictationSession:
         self._finals: asyncio.Queue[FinalJob | _Barrier] = asyncio.Queue()
         self._consumer = asyncio.create_task(self._emit_finals(), name=f"finals-{session_id[:8]}")
         self._partials: set[asyncio.Task[None]] = set()
+        self._finals_waiting = 0  # finals queued or decoding
         # Arrival time of each received sample count: the final's latency is measured from
         # the moment the audio of its utterance end reached the server.
         self._arrivals: list[tuple[int, float]] = []
@@ -182,9 +183,11 @@ class DictationSession:
 
     def _dispatch(self, job: PartialJob | FinalJob) -> None:
         if isinstance(job, FinalJob):
+            self._finals_waiting += 1
             self._finals.put_nowait(job)
-        elif self.start.options.partials:
-            request = DecodeRequest(job.audio, job.prompt, self.s.partial_options)
+        elif self.start.options.partials and not self._finals_waiting:
+            # While this session's final is being decoded a partial would only delay it.
+            request = DecodeRequest(job.audio, job.prompt, self.s.partial_options, job.prefix)
             partial = asyncio.create_task(self._partial(job, request))
             self._partials.add(partial)
             partial.add_done_callback(self._partials.discard)
@@ -217,22 +220,28 @@ class DictationSession:
             if isinstance(item, _Barrier):
                 item.done.set_result(None)
                 continue
-            # One final at a time per session: each is decoded with the text before it.
-            request = DecodeRequest(item.audio, self.policy.prompt(), self.s.final_options)
             try:
-                result = await self._decode_final(request)
-            except Exception as exc:  # the utterance cannot be decoded: say so, keep going
-                log.exception("session %s: utterance %d failed", self.id[:8], item.utterance)
-                await self.emit(
-                    {
-                        "type": "error",
-                        "code": "decode_failed",
-                        "message": f"utterance {item.utterance} could not be transcribed: "
-                        f"{type(exc).__name__}",
-                    }
-                )
-                continue
-            await self._emit_final(item, result)
+                await self._final(item)
+            finally:
+                self._finals_waiting -= 1
+
+    async def _final(self, job: FinalJob) -> None:
+        # One final at a time per session: each is decoded with the text before it.
+        request = DecodeRequest(job.audio, self.policy.prompt(), self.s.final_options)
+        try:
+            result = await self._decode_final(request)
+        except Exception as exc:  # the utterance cannot be decoded: say so, keep going
+            log.exception("session %s: utterance %d failed", self.id[:8], job.utterance)
+            await self.emit(
+                {
+                    "type": "error",
+                    "code": "decode_failed",
+                    "message": f"utterance {job.utterance} could not be transcribed: "
+                    f"{type(exc).__name__}",
+                }
+            )
+            return
+        await self._emit_final(job, result)
 
     async def _decode_final(self, request: DecodeRequest) -> DecodeResult:
         try:

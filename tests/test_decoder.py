@@ -91,3 +91,12 @@ def test_newer_partial_supersedes_older(decoder: WindowDecoder) -> None:
     old, new = asyncio.run(run())
     assert old is None
     assert new is not None
+
+
+def test_forced_prefix_is_kept_and_extended(decoder: WindowDecoder) -> None:
+    audio = load_audio(DATA / "f02_elena.flac")
+    opts = DecodeOptions(beam_size=2, word_timestamps=True)
+    result = decoder.decode([DecodeRequest(audio, "", opts, prefix="В печени")])[0]
+    assert result.text.startswith("В печени ")
+    assert len(result.text.split()) > 3
+    assert [w.w for w in result.words[:2]] == ["В", "печени"]  # words cover the prefix too

@@ -83,7 +83,7 @@ def test_local_agreement_commits_only_what_two_hypotheses_share() -> None:
 
 
 def _policy() -> StreamPolicy:
-    seg = SegmenterOptions(min_silence_ms=600, max_utterance_s=30.0)
+    seg = SegmenterOptions(min_silence_ms=600, max_utterance_s=30.0, soft_max_s=30.0)
     return StreamPolicy(PolicyOptions(segmenter=seg, partial_interval_s=1.0))
 
 

@@ -39,7 +39,16 @@ def test_transcribe_dev_file_json(dev_corpus: list[dict[str, object]]) -> None:
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == 1
     out = json.loads(lines[0])
-    assert set(out) == {"file", "text", "duration_s", "elapsed_s", "segments"}
+    assert set(out) == {
+        "file",
+        "text",
+        "duration_s",
+        "elapsed_s",
+        "segments",
+        "raw",
+        "corrections",
+        "commands",
+    }
     assert out["file"] == str(audio)
     assert 36.0 < out["duration_s"] < 37.0
     assert out["elapsed_s"] > 0
@@ -48,6 +57,9 @@ def test_transcribe_dev_file_json(dev_corpus: list[dict[str, object]]) -> None:
         assert set(seg) == {"start", "end", "text", "avg_logprob", "no_speech_prob"}
         assert 0 <= seg["start"] <= seg["end"] <= out["duration_s"] + 1
         assert 0.0 <= seg["no_speech_prob"] <= 1.0
+    assert "32 мм" in out["text"], "numbers are normalised by default"
+    for c in out["corrections"]:
+        assert {"raw", "corrected", "dictionary", "score"} == set(c)
     reference = next(d for d in dev_corpus if d["id"] == "d01")
     ref = _words(str(reference["spoken"]))
     hyp = _words(out["text"])
@@ -66,6 +78,10 @@ def test_transcribe_plain_text_several_files() -> None:
     assert lines[0].startswith(f"{DATA / 'r01_human.flac'}: ")
     assert "сети" in lines[0].lower()
     assert "печени" in lines[1].lower()
+    assert "12 × 8 мм" in lines[1]
+    raw = _semdict("transcribe", "--raw", "--json", str(DATA / "f02_elena.flac"))
+    out = json.loads(raw.stdout)
+    assert "raw" not in out and "12 × 8 мм" not in out["text"]
 
 
 def test_unreadable_and_empty_audio_fail_clearly(tmp_path: Path) -> None:

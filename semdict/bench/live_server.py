@@ -23,7 +23,9 @@ def free_port() -> int:
 def serve(app: FastAPI, *, startup_timeout_s: float = 120.0) -> Iterator[str]:
     """Run ``app``; yields its base URL (``http://127.0.0.1:PORT``)."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
