@@ -1,4 +1,4 @@
-"""Offline mode: each file through the engine once, as ``semdict transcribe`` does."""
+"""Offline mode: each file through the engine once, exactly as ``semdict transcribe`` does."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ from asr.audio import load_audio
 from asr.engine import Engine
 from semdict.bench.corpus import Recording
 from semdict.bench.results import Recognised
-from vocabularies.prompt import prompt_for
 
 
-def recognise_files(
-    engine: Engine, recordings: Sequence[Recording], *, specialty: str | None
-) -> Iterator[Recognised]:
-    """Lazily, one recording at a time, with the session prompt a live dictation would get."""
+def recognise_files(engine: Engine, recordings: Sequence[Recording]) -> Iterator[Recognised]:
+    """Lazily, one recording at a time. No context prompt: on whole 30 s windows it makes
+    Whisper repeat the prompt or loop (docs/dictionaries.md); the live path prompts short
+    utterance windows instead; dictionaries apply later, in the pipelines."""
     for recording in recordings:
-        prompt = prompt_for(specialty, recording.dictation.template)
-        transcript = engine.transcribe(load_audio(recording.path), prompt=prompt)
+        transcript = engine.transcribe(load_audio(recording.path))
         yield Recognised(
             recording=recording,
             raw=transcript.text,
