@@ -57,6 +57,9 @@ class StreamingSettings(BaseModel):
     """How often a partial hypothesis is computed for the open utterance."""
     idle_timeout_s: float = 60.0
     """A connection silent for this long is closed (the session stays resumable)."""
+    context_prompt: bool = False
+    """Give the decoder the template's dictionary context (measured: worse WER with the
+    bundled base model; worth re-measuring with larger models)."""
     resume_grace_s: float = 30.0
     """After a dropped link, how long the open utterance waits for the client to resume."""
 

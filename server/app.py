@@ -48,7 +48,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         text_pipeline = TextPipeline(settings.data_dir)
         await asyncio.to_thread(text_pipeline.warm_up)
         services = SessionServices(
-            scheduler=scheduler, store=store, metrics=metrics_, text=text_pipeline
+            scheduler=scheduler,
+            store=store,
+            metrics=metrics_,
+            text=text_pipeline,
+            context_prompt=settings.streaming.context_prompt,
         )
         app.state.metrics = metrics_
         app.state.scheduler = scheduler

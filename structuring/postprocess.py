@@ -63,12 +63,14 @@ def _apply(tokens: list[Token], found: list[Replacement], source: str | None) ->
 
 def correct(draft: Draft) -> Draft:
     """User lexicon first (exact), then near-miss correction of unknown words against the
-    dictionaries, then real-word errors inside multi-word terms and spoken abbreviations."""
+    dictionaries, then real-word errors inside multi-word terms and spoken abbreviations, then
+    case endings and adjective-noun agreement."""
     vocabulary = draft.vocabulary
     finders = (
         draft.user_lexicon,
         vocabulary.corrector if vocabulary else None,
         vocabulary.phrases if vocabulary else None,
+        vocabulary.grammar if vocabulary else None,
     )
     for finder in finders:
         if finder is None:

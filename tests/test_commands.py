@@ -101,3 +101,29 @@ def test_stop_recording() -> None:
     text, events = _run("Консультация хирурга. Стоп запись.")
     assert text == "Консультация хирурга."
     assert events == [("stop_recording", None)]
+
+
+@pytest.mark.parametrize(
+    ("heard", "written"),
+    [
+        ("описание двое и точей печень не увеличена точка", "Описание: Печень не увеличена."),
+        ("описание двоеточи печень не увеличена точка", "Описание: Печень не увеличена."),
+        ("описание двое точки печень запитая селезёнка точка", "Описание: Печень, селезёнка."),
+        (
+            "описание двоеточие печень точка следующие поли норма точка",
+            "Описание: Печень.\nЗаключение: Норма.",
+        ),
+        (
+            "описание двоеточие печень точка, селезёнка увеличена точка, удалить последние "
+            "предложения, селезёнка не увеличена точка",
+            "Описание: Печень. Селезёнка не увеличена.",
+        ),
+    ],
+)
+def test_misheard_command_words_still_work(heard: str, written: str) -> None:
+    assert postprocess(heard, correct=False).text == written
+
+
+def test_ordinary_words_like_commands_stay() -> None:
+    text = "Следующие поля заполнены верно."
+    assert postprocess(text, correct=False).text == text

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from structuring.itn.tokens import tokenize
 from vocabularies.build import word_forms
 from vocabularies.corrector import FormIndex, NearMissCorrector
 from vocabularies.lexicon import is_ordinary_word
@@ -173,3 +174,55 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
         ("признаки двусторонней тромбоэмболии лёгочной артерии", -0.44),
     ]
     assert rescore(hypotheses, vocabulary) == 1
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        # case after a preposition: the adjective and the preposition agree, the noun not
+        ("в средней доли правого лёгкого", "в средней доле правого лёгкого"),
+        ("в правой доли печени", "в правой доле печени"),
+        ("на передней брюшной стенки", "на передней брюшной стенке"),
+        # adjective-noun agreement: the cheaper repair by sound
+        ("компрессионная ателектаз нижней доли", "компрессионный ателектаз нижней доли"),
+        (
+            "правосторонние травматические пневмоторакс",
+            "правосторонний травматический пневмоторакс",
+        ),
+        ("нижнедолевых лёгочных артерии", "нижнедолевых лёгочных артерий"),
+        # a hyphen Whisper put inside a dictionary word
+        ("лево-сторонний гидроторакс", "левосторонний гидроторакс"),
+        # a short adjective before a short participle is the adverb
+        ("железа диффузна увеличена", "железа диффузно увеличена"),
+        ("стенка умеренна утолщена", "стенка умеренно утолщена"),
+    ],
+)
+def test_endings_and_agreement_are_repaired(heard: str, expected: str) -> None:
+    vocabulary = load_vocabulary("ct")
+    words = heard.split()
+    found = [*vocabulary.corrector.find(words), *vocabulary.grammar.find(words)]
+    for replacement in sorted(found, key=lambda r: r.start, reverse=True):
+        words[replacement.start : replacement.end] = [replacement.text]
+    assert " ".join(words) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Соотношение диаметров правого и левого желудочков 1,2.",
+        "Образование, интенсивно накапливающее контраст.",
+        "Переломы пятого и шестого рёбер справа.",
+        "Левый боковой желудочек компримирован.",
+        "Аваскулярное при допплерографии.",
+        "В средней трети левой доли изоэхогенный узел.",
+        "Разрыв сухожилия на досной мышцы.",
+        "Внутримозговой гематом и в области базальных ядер.",
+        "В том числе в малом круге кровообращения.",
+        "Мы сидели в большой комнате и говорили о новой книге.",
+        "Печень неоднородна, увеличена.",
+        "Правой теменной кости без смещения.",
+    ],
+)
+def test_grammar_repair_leaves_agreeing_and_unclear_phrases(sentence: str) -> None:
+    words = [t.text if t.kind == "word" else None for t in tokenize(sentence)]
+    assert load_vocabulary("ct").grammar.find(words) == []

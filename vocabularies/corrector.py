@@ -92,7 +92,7 @@ class _Band:
         return self.keys[low:high]
 
 
-class _KeyTable:
+class KeyTable:
     """Forms grouped by phonetic key. A mishearing keeps the start or the end of a word
     («аккордиолога» → «кардиолога» keeps «-лога»), so keys are searched among those that share
     the first sound or the last two: ~20 times fewer comparisons than the whole length band.
@@ -144,12 +144,15 @@ class FormIndex:
         forms: Mapping[str, str],
         broad: frozenset[str] = frozenset(),
         known: frozenset[str] = frozenset(),
+        fallback: KeyTable | None = None,
     ) -> None:
         self.forms = {form.replace("ё", "е"): (form, source) for form, source in forms.items()}
         self.known = known
         """Forms of all packaged dictionaries, active or not: never "corrected" away."""
-        self._core = _KeyTable({f: s for f, s in forms.items() if s not in broad}, 0.0)
-        self._broad = _KeyTable({f: s for f, s in forms.items() if s in broad}, 6.0)
+        self._core = KeyTable({f: s for f, s in forms.items() if s not in broad}, 0.0)
+        self._broad = KeyTable({f: s for f, s in forms.items() if s in broad}, 6.0)
+        self._fallback = fallback
+        """The other specialties' forms, stricter: a chest CT also says «венозного застоя»."""
         self._cache: dict[str, tuple[str, str, float] | None] = {}
 
     def __contains__(self, word: str) -> bool:
@@ -161,7 +164,10 @@ class FormIndex:
         if text not in self._cache:
             if len(self._cache) > 50_000:
                 self._cache.clear()
-            self._cache[text] = self._core.nearest(text) or self._broad.nearest(text)
+            found = self._core.nearest(text) or self._broad.nearest(text)
+            if found is None and self._fallback is not None:
+                found = self._fallback.nearest(text)
+            self._cache[text] = found
         return self._cache[text]
 
 
@@ -255,8 +261,14 @@ class NearMissCorrector:
         raw = " ".join(window)
         joined = "".join(window).lower()
         if not has_suspect:
-            # Known words: only an exact join into a dictionary form is safe.
-            exact = self.index.forms.get(joined.replace("ё", "е")) if end - start > 1 else None
+            # Known words: only an exact join into a dictionary form is safe (also of the
+            # parts of one hyphenated word: «лево-сторонний» → «левосторонний»).
+            plain = joined.replace("-", "")
+            exact = (
+                self.index.forms.get(plain.replace("ё", "е"))
+                if end - start > 1 or plain != joined
+                else None
+            )
             if exact is None:
                 return None
             form, source = exact

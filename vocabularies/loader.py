@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pymorphy3
 
-from vocabularies.corrector import FormIndex, NearMissCorrector
+from vocabularies.corrector import FormIndex, KeyTable, NearMissCorrector
+from vocabularies.grammar import GrammarRepair
 from vocabularies.lexicon import is_ordinary_word
 from vocabularies.model import Dictionary, read_dictionary
 from vocabularies.phrases import PhraseMatcher
@@ -35,6 +36,19 @@ def packaged_dictionary(name: str) -> Dictionary:
 def packaged_forms() -> dict[str, str]:
     with gzip.open(DATA / "forms.tsv.gz", "rt", encoding="utf-8") as handle:
         return dict(line.rstrip("\n").split("\t", 1) for line in handle if "\t" in line)
+
+
+FALLBACK_STRICTNESS = 4.0
+"""Extra similarity demanded of a form from a dictionary the specialty does not activate."""
+
+
+@lru_cache(maxsize=1)
+def _fallback_table() -> KeyTable:
+    """Every packaged form but МКБ-10 names, for words the active dictionaries miss."""
+    return KeyTable(
+        {form: source for form, source in packaged_forms().items() if source not in BROAD},
+        FALLBACK_STRICTNESS,
+    )
 
 
 def user_dictionaries(folder: Path | None) -> tuple[Dictionary, ...]:
@@ -68,6 +82,8 @@ class Vocabulary:
     corrector: NearMissCorrector
     phrases: PhraseMatcher
     """Multi-word terms in context and spoken abbreviations (see vocabularies.phrases)."""
+    grammar: GrammarRepair
+    """Case endings and agreement in dictionary phrases (see vocabularies.grammar)."""
 
     def terms(self) -> list[str]:
         return [entry.term for dictionary in self.dictionaries for entry in dictionary.entries]
@@ -96,7 +112,10 @@ def load_vocabulary(specialty: str | None = None, user_folder: Path | None = Non
     for form, source in _inflect(extra).items():
         forms.setdefault(form, source)
     index = FormIndex(
-        forms, broad=BROAD, known=frozenset(form.replace("ё", "е") for form in packaged_forms())
+        forms,
+        broad=BROAD,
+        known=frozenset(form.replace("ё", "е") for form in packaged_forms()),
+        fallback=_fallback_table(),
     )
     active_dictionaries = (*extra, *dictionaries)
     phrases = PhraseMatcher(
@@ -114,6 +133,14 @@ def load_vocabulary(specialty: str | None = None, user_folder: Path | None = Non
         ),
         index.__contains__,
     )
+    # Any packaged radiology form (not only the active specialty's), МКБ-10 names excepted.
+    core = {f.replace("ё", "е") for f, source in packaged_forms().items() if source not in BROAD}
+    core |= {folded for folded, (_, source) in index.forms.items() if source not in BROAD}
     return Vocabulary(
-        key, active_dictionaries, index, NearMissCorrector(index, is_ordinary_word), phrases
+        key,
+        active_dictionaries,
+        index,
+        NearMissCorrector(index, is_ordinary_word),
+        phrases,
+        GrammarRepair(lambda word: word.lower().replace("ё", "е") in core),
     )

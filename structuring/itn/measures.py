@@ -120,7 +120,58 @@ def rewrite_measures(tokens: list[Token]) -> list[Token]:
             continue
         out.append(token)
         index += 1
-    return out
+    return _settle_mm_ml(out)
+
+
+# «миллиметров» / «миллилитров» differ by one unstressed syllable; what is measured decides.
+_LINEAR_STEMS = (
+    "размер",
+    "толщин",
+    "диаметр",
+    "смещ",
+    "расширен",
+    "высот",
+    "ширин",
+    "длин",
+    "протяжен",
+    "кнаружи",
+    "кнутри",
+    "глубин",
+    "сужен",
+    "утолщ",
+    "калибр",
+    "диастаз",
+)
+_VOLUME_STEMS = ("объем", "объём", "введен", "вводим")
+_CLAUSE_END = frozenset({".", ",", ";", ":", "!", "?", "\n", "\n\n"})
+
+
+def _clause_stems(tokens: list[Token], index: int) -> tuple[bool, bool]:
+    """(a linear quantity, a volume) named in the clause before ``index``."""
+    linear = volume = False
+    position = index - 1
+    while position >= 0 and tokens[position].text not in _CLAUSE_END:
+        text = fold(tokens[position].text)
+        linear = linear or text.startswith(_LINEAR_STEMS)
+        volume = volume or text.startswith(_VOLUME_STEMS)
+        position -= 1
+    return linear, volume
+
+
+def _settle_mm_ml(tokens: list[Token]) -> list[Token]:
+    """«38 × 24 мл», «расширено до 6 мл» → мм; «объём гематомы 12 мм» → мл."""
+    for index, token in enumerate(tokens):
+        if not token.unit or token.text not in {"мм", "мл"} or index == 0:
+            continue
+        value = tokens[index - 1]
+        if not value.number:
+            continue
+        linear, volume = _clause_stems(tokens, index - 1)
+        if token.text == "мл" and ("×" in value.text or (linear and not volume)):
+            tokens[index] = token.copy(text="мм")
+        elif token.text == "мм" and "×" not in value.text and volume and not linear:
+            tokens[index] = token.copy(text="мл")
+    return tokens
 
 
 def is_unit(token: Token) -> bool:

@@ -7,6 +7,8 @@ Corpus convention: measurements, decimals, scores and ordinals of counted things
 
 from __future__ import annotations
 
+import re
+
 from structuring.itn.numbers import NumberMatch, parse_digits, parse_number
 from structuring.itn.tokens import Token, fold, is_word
 
@@ -144,12 +146,33 @@ def _split_hyphenated(token: Token) -> Token | None:
     return Token("-".join(values), "word", number=True, spoken=token.text)
 
 
+_SUFFIXED_ORDINAL = re.compile(
+    r"(\d+)[-–](?:го|ого|его|й|ой|ий|ый|ая|я|е|ое|ье|м|ом|ем|х|ых|их|ми|му|ю|ую)"
+)
+
+
+def _suffixed_ordinal(token: Token) -> Token | None:
+    """Whisper's own «5-го» / «3-й»: digits, an ordinal; ``settle_numbers`` keeps the bare
+    digits before a counted noun («5 и 6 рёбер», «3 стадии») and the suffix elsewhere."""
+    if token.kind != "word" or token.number:
+        return None
+    match = _SUFFIXED_ORDINAL.fullmatch(token.text)
+    if match is None:
+        return None
+    return Token(match.group(1), "word", number=True, ordinal=True, spoken=token.text)
+
+
 def convert_numbers(tokens: list[Token]) -> list[Token]:
     """Every number phrase becomes one digit token (``spoken`` keeps the words)."""
     out: list[Token] = []
     index = 0
     while index < len(tokens):
         token = tokens[index]
+        suffixed = _suffixed_ordinal(token)
+        if suffixed is not None:
+            out.append(suffixed)
+            index += 1
+            continue
         hyphenated = _split_hyphenated(token)
         if hyphenated is not None:
             out.append(hyphenated)

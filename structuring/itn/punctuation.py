@@ -7,7 +7,9 @@ marks (corpus convention); Whisper's guesses around them would double or contrad
 
 from __future__ import annotations
 
-from structuring.itn.tokens import SENTENCE_END, Token, fold, match_words, punct
+import re
+
+from structuring.itn.tokens import SENTENCE_END, Token, fold, match_words, punct, word
 
 # Longest phrases first so «точка с запятой» wins over «точка».
 DICTATED_MARKS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -41,9 +43,80 @@ _WHISPER_MARKS = frozenset({".", ",", ":", ";", "!", "?", "…", "...", "—", "
 
 _MARK_FIRST_WORDS = frozenset(phrase[0] for phrase, _ in DICTATED_MARKS)
 
+# Whisper's mishearings of the spoken marks and command words, as (pattern per word) → the
+# canonical words. Unstressed endings and word boundaries are what it gets wrong («двое
+# точки», «двоеточи», «запитая», «следующие поли»); every pattern still needs the whole
+# phrase, so an ordinary sentence cannot match («следующие поля» is not a command).
+_VARIANTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    ((r"двоеточи[еяй]?",), ("двоеточие",)),
+    ((r"двое", r"и", r"точ(?:ки|ек|ей|и|ка)"), ("двоеточие",)),
+    ((r"двое", r"точ(?:ки|ек|ей|и|ка)"), ("двоеточие",)),
+    ((r"зап[еи]тая",), ("запятая",)),
+    ((r"за", r"п[иея]тая"), ("запятая",)),
+    ((r"новая", r"стр[ао]ка"), ("новая", "строка")),
+    ((r"следующ(?:ее|ие|ая|ий|ем)", r"по", r"пол[еия]"), ("следующее", "поле")),
+    ((r"следующ(?:ие|ая|ий|ем)", r"пол[еи]"), ("следующее", "поле")),
+    ((r"следующее", r"поли"), ("следующее", "поле")),
+    (
+        (r"удал(?:ить|и)", r"последн(?:ее|ие|ий|яя)", r"предложени[ея]"),
+        ("удалить", "последнее", "предложение"),
+    ),
+)
+_VARIANT_PATTERNS = tuple(
+    (tuple(re.compile(p) for p in pattern), canonical) for pattern, canonical in _VARIANTS
+)
+
+
+def canonical_command_words(tokens: list[Token]) -> list[Token]:
+    """Rewrite misheard spoken marks and command phrases into their canonical words."""
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        for patterns, canonical in _VARIANT_PATTERNS:
+            end = _match_patterns(tokens, index, patterns)
+            if end is not None:
+                spoken = " ".join(t.text for t in tokens[index:end] if t.kind == "word")
+                out += [word(text, spoken=spoken) for text in canonical]
+                index = end
+                break
+        else:
+            out.append(tokens[index])
+            index += 1
+    return out
+
+
+def _match_patterns(
+    tokens: list[Token], start: int, patterns: tuple[re.Pattern[str], ...]
+) -> int | None:
+    index = start
+    for position, pattern in enumerate(patterns):
+        if position:
+            while (
+                index < len(tokens) and tokens[index].kind == "punct" and not tokens[index].dictated
+            ):
+                index += 1
+        if index >= len(tokens) or tokens[index].kind != "word":
+            return None
+        if not pattern.fullmatch(fold(tokens[index].text)):
+            return None
+        index += 1
+    return index
+
+
+# «точка зрения», «точка отсчёта»: the ordinary noun, not the spoken mark.
+_NOT_A_MARK_AFTER_POINT = frozenset({"зрения", "отсчета", "опоры", "приложения", "роста"})
+
 
 def _mark_at(tokens: list[Token], index: int) -> tuple[str, int] | None:
     if tokens[index].kind != "word" or fold(tokens[index].text) not in _MARK_FIRST_WORDS:
+        return None
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if (
+        fold(tokens[index].text) == "точка"
+        and following is not None
+        and following.kind == "word"
+        and fold(following.text) in _NOT_A_MARK_AFTER_POINT
+    ):
         return None
     for phrase, mark in DICTATED_MARKS:
         end = match_words(tokens, index, phrase)
@@ -54,6 +127,7 @@ def _mark_at(tokens: list[Token], index: int) -> tuple[str, int] | None:
 
 def apply_dictated_punctuation(tokens: list[Token]) -> list[Token]:
     """Replace spoken marks; if any were spoken, drop Whisper's clause punctuation."""
+    tokens = canonical_command_words(tokens)
     out: list[Token] = []
     index, dictated = 0, False
     while index < len(tokens):

@@ -1,0 +1,358 @@
+"""Case endings of a noun after a preposition and its adjectives («в средней доли» → «в средней
+доле»).
+
+Whisper hears unstressed endings poorly: «-е»/«-и», «-ой»/«-ая» sound alike, so a noun gets
+another case than the words before it. When a preposition is followed by adjectives and a
+noun, and no reading of the noun agrees with them in a case the preposition governs, while
+every adjective agrees with one such case, number and the noun's gender, the noun is put in
+that case. Only the noun changes (its adjectives and the preposition carry two independent
+witnesses), only to a form that differs in its ending, and only where the noun or an adjective
+is a form of the active dictionaries (a radiology phrase). Anything ambiguous is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import pymorphy3
+from rapidfuzz.distance import Levenshtein
+
+from vocabularies.corrector import Replacement
+
+_GOVERNS: dict[str, frozenset[str]] = {}
+# Prepositions Whisper also writes for the first sound of a split word («с ухожилия», «под
+# лопаточной», «к ардиолога») are left out: there the "wrong" case is someone else's.
+for _preps, _cases in (
+    (("в", "во", "на"), ("loct", "accs")),
+    (("об", "обо"), ("loct", "accs")),
+    (("при",), ("loct",)),
+    (("из", "от", "до", "без", "для", "около", "вдоль", "вокруг", "после", "среди"), ("gent",)),
+    (("по",), ("datv", "loct", "accs")),
+):
+    for _prep in _preps:
+        _GOVERNS[_prep] = frozenset(_cases)
+
+_MAX_ADJECTIVES = 2
+_KEEP_STEM = 3
+"""The repaired form keeps the word but its last three letters (an ending, not a word)."""
+SOURCE = "grammar"
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+_RARE = frozenset({"Surn", "Name", "Patr", "Arch", "Abbr", "Init", "Geox", "Orgn"})
+
+
+@lru_cache(maxsize=65536)
+def _parses(word: str) -> tuple[Any, ...]:
+    """Readings, likeliest first, without names and archaic words («боковой» the surname)."""
+    return tuple(p for p in _morph().parse(word) if not _RARE & p.tag.grammemes)
+
+
+def _case(tag: Any) -> str | None:
+    return "loct" if tag.case == "loc2" else tag.case  # «в углу» is a locative
+
+
+def _adjective_readings(word: str, cases: frozenset[str]) -> set[tuple[str, str, str | None]]:
+    """(case, number, gender) readings of an adjective/participle in the governed cases. An
+    animate accusative («левого» = genitive form) is left out: radiology nouns are inanimate."""
+    out: set[tuple[str, str, str | None]] = set()
+    for parse in _parses(word):
+        tag = parse.tag
+        if not ({"ADJF", "PRTF"} & tag.grammemes) or {"Apro", "Anum"} & tag.grammemes:
+            continue
+        if "anim" in tag.grammemes:
+            continue
+        if _case(tag) in cases and tag.number is not None:
+            out.add((str(_case(tag)), tag.number, tag.gender if tag.number == "sing" else None))
+    return out
+
+
+def _split_ending_follows(words: Sequence[str | None], index: int) -> bool:
+    """«гематом и» is «гематомы» split by Whisper: its ending is not where the noun ends."""
+    following = words[index + 1] if index + 1 < len(words) else None
+    return following is not None and len(following) == 1
+
+
+def _fold(word: str) -> str:
+    return word.lower().replace("ё", "е")
+
+
+class CaseRepair:
+    """Finder with the corrector's interface: ``find(words)`` → replacements."""
+
+    def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
+        self.is_dictionary_form = is_dictionary_form
+
+    def _known(self, word: str) -> bool:
+        """Known to the morphology or a dictionary form (not a fragment of a split word)."""
+        return bool(_morph().word_is_known(word)) or self.is_dictionary_form(word)
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found: list[Replacement] = []
+        for position, item in enumerate(words):
+            cases = _GOVERNS.get(_fold(item)) if item is not None else None
+            if cases is None:
+                continue
+            replacement = self._after_preposition(words, position + 1, cases)
+            if replacement is not None:
+                found.append(replacement)
+        return found
+
+    def _after_preposition(
+        self, words: Sequence[str | None], start: int, cases: frozenset[str]
+    ) -> Replacement | None:
+        readings: set[tuple[str, str, str | None]] | None = None
+        index = start
+        while index < len(words) and index - start < _MAX_ADJECTIVES:
+            item = words[index]
+            if item is None:
+                return None
+            if not self._known(_fold(item)):
+                return None  # a fragment of a split word («на досной»): not a phrase
+            current = _adjective_readings(_fold(item), cases)
+            if not current:
+                break
+            readings = current if readings is None else readings & current
+            index += 1
+        if readings is None or index >= len(words) or words[index] is None:
+            return None
+        noun_text = str(words[index])
+        noun = _fold(noun_text)
+        if not self._known(noun) or not self.is_dictionary_form(noun):
+            return None
+        if _split_ending_follows(words, index):
+            return None
+        nouns = [p for p in _parses(noun) if "NOUN" in p.tag.grammemes]
+        if not nouns or not readings:
+            return None
+        # Does any reading of the noun already agree with the adjectives?
+        for parse in nouns:
+            tag = parse.tag
+            for case, number, gender in readings:
+                same_gender = gender is None or tag.gender == gender or "ms-f" in tag.grammemes
+                if _case(tag) == case and tag.number == number and same_gender:
+                    return None
+        lemma = nouns[0].normal_form
+        if any(p.normal_form != lemma for p in nouns):
+            return None  # two different nouns: which one was said is unknown
+        gender = nouns[0].tag.gender
+        targets = {
+            (case, number) for case, number, g in readings if number == "plur" or g == gender
+        }
+        forms = set()
+        for case, number in targets:
+            inflected = nouns[0].inflect({case, number})
+            if inflected is not None:
+                forms.add(inflected.word)
+        if len(forms) != 1:
+            return None
+        form = forms.pop()
+        if form == noun or form[: len(noun) - _KEEP_STEM] != noun[: len(noun) - _KEEP_STEM]:
+            return None
+        window = [str(w) for w in words[start : index + 1]]
+        if not any(self.is_dictionary_form(w) for w in window):
+            return None
+        text = form[:1].upper() + form[1:] if noun_text[:1].isupper() else form
+        return Replacement(index, index + 1, noun_text, text, 0.9, SOURCE)
+
+
+_REDUCED = str.maketrans("аояеиэыйуюё", "ааииииииууи", "ь")
+
+
+def _sound(ending: str) -> str:
+    """An unstressed ending as heard: vowels reduced, «й» a vowel, repeats merged («-ие»,
+    «-ий», «-ии» all sound «-и»)."""
+    reduced = ending.translate(_REDUCED)
+    return "".join(c for i, c in enumerate(reduced) if i == 0 or c != reduced[i - 1])
+
+
+def _ending_cost(old: str, new: str) -> float:
+    """How differently two forms of a word sound at the end (edit distance of the reduced
+    endings); ``inf`` when they differ before their last three letters."""
+    stem = min(len(old), len(new)) - _KEEP_STEM
+    if old[:stem] != new[:stem]:
+        return float("inf")
+    return float(Levenshtein.distance(_sound(old[stem:]), _sound(new[stem:])))
+
+
+_MAX_COST_PER_WORD = 1.0
+"""A repair changes endings that sound alike (one reduced sound apart at most)."""
+
+
+def _agrees(adjective: Any, noun: Any) -> bool:
+    if _case(adjective.tag) != _case(noun.tag) or adjective.tag.number != noun.tag.number:
+        return False
+    if noun.tag.number == "plur":
+        return True
+    return adjective.tag.gender == noun.tag.gender or "ms-f" in noun.tag.grammemes
+
+
+def _nominal_readings(word: str, pos: str) -> list[Any]:
+    """Readings as ``pos`` of a word whose likeliest reading is one («при» is no noun)."""
+    parses = _parses(word)
+    if not parses or pos not in parses[0].tag.grammemes:
+        return []
+    return [
+        p
+        for p in _parses(word)
+        if pos in p.tag.grammemes
+        and not {"Apro", "Anum", "Arch"} & p.tag.grammemes
+        and (pos != "ADJF" or "anim" not in p.tag.grammemes)
+        and p.tag.case is not None
+    ]
+
+
+class AgreementRepair:
+    """Adjectives and the noun after them in different genders, numbers or cases
+    («компрессионная ателектаз», «лёгочных артерии»): the cheaper repair by sound — the
+    adjectives' endings or the noun's — when it is unique. Participles are left out (they
+    take objects: «накапливающее контраст»)."""
+
+    def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
+        self.is_dictionary_form = is_dictionary_form
+
+    def _known(self, word: str) -> bool:
+        """Known to the morphology or a dictionary form (not a fragment of a split word)."""
+        return bool(_morph().word_is_known(word)) or self.is_dictionary_form(word)
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found: list[Replacement] = []
+        index = 0
+        while index < len(words):
+            chain = self._chain(words, index)
+            if chain is None:
+                index += 1
+                continue
+            found += self._repair(words, index, chain)
+            index = chain + 1
+        return found
+
+    def _chain(self, words: Sequence[str | None], start: int) -> int | None:
+        """Index of the noun ending the adjectives that start at ``start``."""
+        before = _fold(str(words[start - 1])) if start and words[start - 1] is not None else ""
+        if before in _GOVERNS:
+            return None  # CaseRepair's business
+        if before in {"и", "или"}:
+            return None  # «правого и левого желудочков»: coordinated adjectives, plural noun
+        index = start
+        while index < len(words) and index - start < _MAX_ADJECTIVES:
+            item = words[index]
+            if item is None or not self._known(_fold(item)):
+                return None
+            if not _nominal_readings(_fold(item), "ADJF"):
+                break
+            index += 1
+        if index == start or index >= len(words) or words[index] is None:
+            return None
+        noun = _fold(str(words[index]))
+        if not self._known(noun) or not _nominal_readings(noun, "NOUN"):
+            return None
+        if not self.is_dictionary_form(noun) or _split_ending_follows(words, index):
+            return None
+        return index
+
+    def _repair(self, words: Sequence[str | None], start: int, end: int) -> list[Replacement]:
+        texts = [_fold(str(w)) for w in words[start : end + 1]]
+        adjectives = [_nominal_readings(t, "ADJF") for t in texts[:-1]]
+        nouns = _nominal_readings(texts[-1], "NOUN")
+        if any(all(any(_agrees(a, n) for a in options) for options in adjectives) for n in nouns):
+            return []
+        if len({n.normal_form for n in nouns}) != 1 or not any(
+            self.is_dictionary_form(t) for t in texts
+        ):
+            return []
+        options: dict[tuple[str, ...], float] = {}
+        for noun in nouns:  # keep the noun, inflect the adjectives to it
+            grammemes = {str(_case(noun.tag)), str(noun.tag.number)}
+            if noun.tag.number == "sing" and noun.tag.gender:
+                grammemes.add(str(noun.tag.gender))
+            if noun.tag.case == "accs":
+                grammemes.add("anim" if "anim" in noun.tag.grammemes else "inan")
+            forms = [options_[0].inflect(grammemes) for options_ in adjectives]
+            if all(f is not None for f in forms):
+                repaired = tuple([*(f.word for f in forms), texts[-1]])
+                options[repaired] = sum(
+                    _ending_cost(o, n) for o, n in zip(texts, repaired, strict=True)
+                )
+        shared = set.intersection(
+            *({(str(_case(a.tag)), str(a.tag.number), a.tag.gender) for a in o} for o in adjectives)
+        )
+        for case, number, gender in shared:  # keep the adjectives, inflect the noun
+            if number == "sing" and gender != nouns[0].tag.gender:
+                continue
+            inflected = nouns[0].inflect({case, number})
+            if inflected is not None:
+                repaired = tuple([*texts[:-1], inflected.word])
+                options[repaired] = _ending_cost(texts[-1], inflected.word)
+        if not options:
+            return []
+        ranked = sorted(options.items(), key=lambda item: item[1])
+        best, cost = ranked[0]
+        changed = sum(a != b for a, b in zip(texts, best, strict=True))
+        if cost > _MAX_COST_PER_WORD * changed or (len(ranked) > 1 and ranked[1][1] <= cost):
+            return []  # no repair by a misheard ending, or two equally good ones
+        found = []
+        for offset, (old, new) in enumerate(zip(texts, best, strict=True)):
+            if old != new:
+                raw = str(words[start + offset])
+                text = new[:1].upper() + new[1:] if raw[:1].isupper() else new
+                found.append(
+                    Replacement(start + offset, start + offset + 1, raw, text, 0.85, SOURCE)
+                )
+        return found
+
+
+class AdverbRepair:
+    """A short adjective right before a short participle is the adverb Whisper heard with
+    another unstressed ending: «железа диффузна увеличена» → «диффузно увеличена»,
+    «умеренна расширена» → «умеренно расширена». The adverb must be a known adverb or a
+    dictionary form."""
+
+    def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
+        self.is_dictionary_form = is_dictionary_form
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found: list[Replacement] = []
+        for index in range(len(words) - 1):
+            item, following = words[index], words[index + 1]
+            if item is None or following is None:
+                continue
+            parses = _parses(_fold(item))
+            after = _parses(_fold(following))
+            if not parses or not after or "PRTS" not in after[0].tag.grammemes:
+                continue
+            first = parses[0]
+            if "ADJS" not in first.tag.grammemes or "neut" in first.tag.grammemes:
+                continue
+            adverb = first.inflect({"neut", "sing"})
+            if adverb is None or _ending_cost(_fold(item), adverb.word) > _MAX_COST_PER_WORD:
+                continue
+            known_adverb = any("ADVB" in p.tag.grammemes for p in _parses(adverb.word))
+            if not (known_adverb or self.is_dictionary_form(adverb.word)):
+                continue
+            text = adverb.word[:1].upper() + adverb.word[1:] if item[:1].isupper() else adverb.word
+            found.append(Replacement(index, index + 1, item, text, 0.85, SOURCE))
+        return found
+
+
+class GrammarRepair:
+    """Case after prepositions, agreement of adjectives and nouns, adverbs before participles."""
+
+    def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
+        self.case = CaseRepair(is_dictionary_form)
+        self.agreement = AgreementRepair(is_dictionary_form)
+        self.adverb = AdverbRepair(is_dictionary_form)
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found = self.case.find(words)
+        taken = {r.start for r in found}
+        found += [r for r in self.agreement.find(words) if r.start not in taken]
+        taken = {r.start for r in found}
+        found += [r for r in self.adverb.find(words) if r.start not in taken]
+        return sorted(found, key=lambda r: r.start)
