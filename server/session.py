@@ -15,7 +15,7 @@ import time
 import uuid
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from asr.audio import SAMPLE_RATE, StreamResampler
@@ -68,7 +68,7 @@ class DictationSession:
         prompt = ""
         if services.text is not None and not self.raw_mode and services.context_prompt:
             prompt = services.text.prompt(start.specialty, start.template_id)
-        self.policy = StreamPolicy(_with_prompt(services.policy, prompt))
+        self.policy = StreamPolicy(replace(services.policy, context_prompt=prompt))
         self.vad = StreamingVad()
         self.resampler = StreamResampler(start.audio.sample_rate)
         self.seq = last_seq
@@ -344,14 +344,3 @@ class DictationSession:
 @dataclass(frozen=True)
 class _Barrier:
     done: asyncio.Future[None]
-
-
-def _with_prompt(options: PolicyOptions, prompt: str) -> PolicyOptions:
-    return PolicyOptions(
-        segmenter=options.segmenter,
-        guards=options.guards,
-        partial_interval_s=options.partial_interval_s,
-        min_partial_s=options.min_partial_s,
-        prompt_chars=options.prompt_chars,
-        context_prompt=prompt,
-    )
