@@ -28,11 +28,11 @@ import numpy as np
 from asr.audio import SAMPLE_RATE, Samples, load_audio
 from asr.decoder import DecodeOptions, DecodeRequest, WindowDecoder
 from asr.engine import Engine
+from benchmarks.resumable import CORPUS_DIR, pending_jobs
 from semdict.engine_factory import build_engine
 from semdict.settings import Settings
 from vocabularies.prompt import prompt_for
 
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
 CACHE = Path("/tmp/semdict_raw")
 CONTEXT_WORDS = 40
 """Previous words of the dictation added to the prompt of a re-decoded segment."""
@@ -82,21 +82,10 @@ def nbest_windows(
 
 
 def run(engine: Engine, mode: str, nbest: int, out_path: Path, limit: int | None) -> None:
-    done = set()
-    if out_path.exists():
-        for line in out_path.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line)
-            done.add((item["id"], item["voice"]))
     decoder = WindowDecoder(engine) if nbest > 1 else None
-    items = [
-        json.loads(line)
-        for line in (CORPUS_DIR / "dictations.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    jobs = [(item, voice) for item in items for voice in ("anna", "aleksandr")][:limit]
+    jobs = pending_jobs(out_path, limit)
     with out_path.open("a", encoding="utf-8") as sink:
         for item, voice in jobs:
-            if (item["id"], voice) in done:
-                continue
             audio_path = CORPUS_DIR / "audio" / f"{item['id']}_{voice}.flac"
             prompt = session_prompt(mode, item["template"])
             started = time.perf_counter()

@@ -31,12 +31,12 @@ from asr.stream_policy import FinalJob, Job, PolicyOptions, StreamPolicy
 from asr.vad import StreamingVad
 from benchmarks.bench_dictionaries import evaluate, general_text_false_rate
 from benchmarks.metrics import wer_tokens
+from benchmarks.resumable import CORPUS_DIR, pending_jobs
 from semdict.engine_factory import build_engine
 from semdict.settings import Settings
 from structuring.postprocess import postprocess
 from vocabularies.prompt import prompt_for
 
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
 CACHE = Path("/tmp/semdict_raw")
 MODES = ("none", "template")
 CHUNK = 1600
@@ -89,21 +89,10 @@ def stream_finals(
 def decode_corpus(mode: str, limit: int | None, tag: str = "") -> Path:
     out_path = cache_path(mode, tag)
     CACHE.mkdir(parents=True, exist_ok=True)
-    done = set()
-    if out_path.exists():
-        for line in out_path.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line)
-            done.add((item["id"], item["voice"]))
     decoder = WindowDecoder(build_engine(Settings()))
-    items = [
-        json.loads(line)
-        for line in (CORPUS_DIR / "dictations.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    jobs = [(item, voice) for item in items for voice in ("anna", "aleksandr")][:limit]
+    jobs = pending_jobs(out_path, limit)
     with out_path.open("a", encoding="utf-8") as sink:
         for item, voice in jobs:
-            if (item["id"], voice) in done:
-                continue
             context = prompt_for(None, item["template"]) if mode == "template" else ""
             started = time.perf_counter()
             audio = load_audio(CORPUS_DIR / "audio" / f"{item['id']}_{voice}.flac")
