@@ -29,6 +29,9 @@ class SegmenterOptions:
     """Audio kept before the speech onset and after its end."""
     max_utterance_s: float = 12.0
     """Longer speech is cut at its quietest recent chunk."""
+    cut_lookback_s: float = 4.0
+    """How far back the quietest chunk may lie: the final of a cut utterance cannot come
+    sooner than this after the audio at its end."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,9 @@ class Segmenter:
             self._probs = [(s, p) for s, p in self._probs if s >= cut]
 
     def _quietest_point(self) -> int:
-        """End of the least speech-like chunk in the last third: the likeliest word gap."""
+        """End of the least speech-like recent chunk: the likeliest word gap."""
         assert self.open_start is not None
-        tail_from = self.open_start + int((self.position - self.open_start) * 2 / 3)
+        tail_from = self.position - int(self.o.cut_lookback_s * 1000 * self._ms)
         tail = [(s, p) for s, p in self._probs if s >= tail_from] or self._probs[-1:]
         start, _ = min(tail, key=lambda sp: sp[1])
         return start + CHUNK

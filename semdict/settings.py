@@ -62,6 +62,18 @@ class StreamingSettings(BaseModel):
     bundled base model; worth re-measuring with larger models)."""
     resume_grace_s: float = 30.0
     """After a dropped link, how long the open utterance waits for the client to resume."""
+    cut_lookback_s: float | None = None
+    """Speech without a pause is cut at its quietest chunk within this many seconds back, and
+    its final cannot come sooner. A third of the dev corpus's utterances end this way
+    (benchmarks/bench_segmenter.py). None: 1 s on CUDA, where decoding takes a tenth of a
+    second and this wait would dominate the latency; 4 s on CPU, where decoding takes seconds
+    anyway and the wider search finds better cuts (streaming WER 41.1 % against 42.7 %)."""
+    max_tokens_per_s: float = 15.0
+    """Decoding stops at this many tokens per second of audio: twice the fastest dictation
+    of the dev corpus (7.2), so only loops are cut (0: no cap)."""
+    guards: bool = True
+    """Hallucination guards; off only for compute profiles of random-weight models
+    (benchmarks/bench_gpu_streams.py)."""
 
 
 class ServerSettings(BaseModel):

@@ -9,9 +9,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from asr.decoder import WindowDecoder
+from asr.decoder import DecodeOptions, WindowDecoder
 from asr.engine import Engine
+from asr.guards import GuardOptions
 from asr.scheduler import InferenceScheduler
+from asr.segmenter import SegmenterOptions
+from asr.stream_policy import PolicyOptions
 from semdict import __version__
 from semdict.engine_factory import build_engine
 from semdict.settings import Settings
@@ -24,6 +27,40 @@ from server.store import SQLiteStore
 from server.text_pipeline import TextPipeline
 
 log = logging.getLogger(__name__)
+
+
+def cut_lookback_s(settings: Settings, device: str) -> float:
+    configured = settings.streaming.cut_lookback_s
+    if configured is not None:
+        return configured
+    return 1.0 if device == "cuda" else 4.0
+
+
+def session_services(
+    settings: Settings,
+    device: str,
+    *,
+    scheduler: InferenceScheduler,
+    store: SQLiteStore,
+    metrics_: Metrics,
+    text_pipeline: TextPipeline,
+) -> SessionServices:
+    streaming = settings.streaming
+    cap = streaming.max_tokens_per_s
+    return SessionServices(
+        scheduler=scheduler,
+        store=store,
+        metrics=metrics_,
+        text=text_pipeline,
+        final_options=DecodeOptions(beam_size=5, word_timestamps=True, max_tokens_per_s=cap),
+        partial_options=DecodeOptions(beam_size=1, max_tokens_per_s=cap),
+        policy=PolicyOptions(
+            segmenter=SegmenterOptions(cut_lookback_s=cut_lookback_s(settings, device)),
+            partial_interval_s=streaming.partial_interval_s,
+            guards=GuardOptions(enabled=streaming.guards),
+        ),
+        context_prompt=streaming.context_prompt,
+    )
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -47,12 +84,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # Compile schemas and load dictionaries now, not in the first doctor's first sentence.
         text_pipeline = TextPipeline(settings.data_dir)
         await asyncio.to_thread(text_pipeline.warm_up)
-        services = SessionServices(
+        services = session_services(
+            settings,
+            loaded.device,
             scheduler=scheduler,
             store=store,
-            metrics=metrics_,
-            text=text_pipeline,
-            context_prompt=settings.streaming.context_prompt,
+            metrics_=metrics_,
+            text_pipeline=text_pipeline,
         )
         app.state.metrics = metrics_
         app.state.scheduler = scheduler

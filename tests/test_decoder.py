@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
 
 from asr.audio import load_audio
-from asr.decoder import DecodeOptions, DecodeRequest, WindowDecoder
+from asr.decoder import DecodeOptions, DecodeRequest, WindowDecoder, _new_tokens
 from asr.engine import Engine
 from asr.scheduler import InferenceScheduler
 from tests.conftest import DATA
@@ -96,7 +97,42 @@ def test_newer_partial_supersedes_older(decoder: WindowDecoder) -> None:
 def test_forced_prefix_is_kept_and_extended(decoder: WindowDecoder) -> None:
     audio = load_audio(DATA / "f02_elena.flac")
     opts = DecodeOptions(beam_size=2, word_timestamps=True)
-    result = decoder.decode([DecodeRequest(audio, "", opts, prefix="В печени")])[0]
-    assert result.text.startswith("В печени ")
-    assert len(result.text.split()) > 3
-    assert [w.w for w in result.words[:2]] == ["В", "печени"]  # words cover the prefix too
+    own = decoder.decode([DecodeRequest(audio, "", opts)])[0].text.split()[:2]
+    result = decoder.decode([DecodeRequest(audio, "", opts, prefix=" ".join(own))])[0]
+    words = result.text.split()
+    assert words[:2] == own
+    assert words[2:4] != own  # the prefix appears once
+    assert len(words) > 3
+    assert [w.w for w in result.words[:2]] == own  # words cover the prefix too
+
+
+def test_prefix_of_the_models_own_words_changes_nothing(decoder: WindowDecoder) -> None:
+    audio = load_audio(DATA / "f01_elena.flac")
+    greedy = DecodeOptions(beam_size=1)
+    free = decoder.decode([DecodeRequest(audio, "", greedy)])[0].text
+    prefix = " ".join(free.split()[:3])
+    forced = decoder.decode([DecodeRequest(audio, "", greedy, prefix=prefix)])[0].text
+    assert forced == free
+
+
+def test_prefixes_of_different_lengths_batch_together(decoder: WindowDecoder) -> None:
+    audio = load_audio(DATA / "f01_elena.flac")
+    greedy = DecodeOptions(beam_size=1)
+    free = decoder.decode([DecodeRequest(audio, "", greedy)])[0].text.split()
+    short = DecodeRequest(audio, "описание", greedy, prefix=free[0])
+    long = DecodeRequest(audio, "описание", greedy, prefix=" ".join(free[:4]))
+    assert decoder.batch_key(short) == decoder.batch_key(long)
+    alone = [decoder.decode([r])[0].text for r in (short, long)]
+    assert [r.text for r in decoder.decode([short, long])] == alone
+    other_prompt = DecodeRequest(audio, "описание патологических изменений нет", greedy)
+    assert decoder.batch_key(other_prompt) != decoder.batch_key(short)
+
+
+def test_token_budget_follows_window_length() -> None:
+    one_s = DecodeRequest(np.zeros(16_000, dtype=np.float32))
+    ten_s = DecodeRequest(np.zeros(160_000, dtype=np.float32))
+    capped = DecodeOptions(max_tokens_per_s=15.0)
+    assert _new_tokens([one_s], capped) == 15
+    assert _new_tokens([one_s, ten_s], capped) == 150  # one budget per batch: the longest
+    assert _new_tokens([one_s], DecodeOptions(max_tokens_per_s=2.0)) == 8  # a floor
+    assert _new_tokens([ten_s], DecodeOptions(max_tokens_per_s=0.0)) == 200  # no cap

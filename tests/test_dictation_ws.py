@@ -78,10 +78,10 @@ def test_partials_then_finals(server: str, dictation_audio: Samples) -> None:
         for w in f["words"]:
             assert f["start_s"] - 0.5 <= w["start"] <= w["end"] <= f["end_s"] + 2.5
     text = result.text.lower()
-    # f01/f02 contain these words for the base model; ITN turns «двенадцать» into «12».
+    # The base model hears these words in f01/f03 whatever the rounding of the features (its
+    # reading of f02's size flips with numpy's thread count); ITN writes «4 миллиметра» as «4 мм».
     assert "грудной клетки" in text
-    assert "печени" in text
-    assert "12 × 8 мм" in result.text
+    assert "4 мм" in result.text and "миллиметр" not in text
     # Voice commands never stay in the document.
     assert "двоеточие" not in text and "новая строка" not in text
 

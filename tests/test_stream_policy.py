@@ -10,6 +10,7 @@ from asr.audio import SAMPLE_RATE
 from asr.audio_buffer import AudioBuffer
 from asr.engine import Word
 from asr.guards import (
+    GuardOptions,
     clean_final,
     collapse_repeats,
     drop_boundary_overlap,
@@ -62,6 +63,15 @@ def test_long_speech_is_cut_at_its_quietest_point() -> None:
     cut = closed[0].end / SAMPLE_RATE
     assert 8.0 <= cut <= 8.2, cut
     assert seg.is_open and seg.open_start == closed[0].end
+
+
+def test_cut_searches_only_within_its_lookback() -> None:
+    # The dip at 8 s lies 2 s before the 10 s cut: out of reach of a 1 s lookback, whose cut
+    # must come no more than 1 s before the moment it is decided.
+    seg = Segmenter(SegmenterOptions(max_utterance_s=10.0, cut_lookback_s=1.0))
+    closed = seg.feed(probs([(8.0, 0.9), (0.1, 0.55), (3.0, 0.9)]))
+    assert len(closed) == 1 and closed[0].forced
+    assert 9.0 <= closed[0].end / SAMPLE_RATE <= 10.05
 
 
 def test_force_close() -> None:
@@ -185,6 +195,13 @@ def test_guards() -> None:
         )
         == "Печень не увеличена."
     )
+
+
+def test_guards_off_keep_every_word() -> None:
+    off = GuardOptions(enabled=False)
+    loop = "да " * 60
+    kept = clean_final(loop, no_speech_prob=0.9, avg_logprob=-2, compression_ratio=9, options=off)
+    assert kept == loop.strip()
 
 
 def test_audio_buffer_slices_across_frames_and_trims() -> None:
