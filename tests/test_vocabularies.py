@@ -144,6 +144,11 @@ def test_spoken_abbreviation_becomes_the_abbreviation() -> None:
     assert _fixes("Котепризнаки пневмонии") == [("Котепризнаки", "КТ признаки")]
     assert _fixes("Каты признаки тромбоэмболии") == [("Каты признаки", "КТ признаки")]
     assert _fixes("коты признаки весны чувствуют") != [("коты признаки", "КТ признаки")]
+    # Hyphenated: the spoken form fused to its head noun, and a written acronym before a
+    # misheard word, which is corrected on its own while the acronym stays.
+    assert _fixes("Эмр-картина микроаденомы гипофиза") == [("Эмр-картина", "МР картина")]
+    assert _fixes("КТ-кортина саркоидоза") == [("КТ-кортина", "КТ-картина")]
+    assert _fixes("КТ-признаки пневмонии") == []
 
 
 def test_ordinary_sentences_are_left_alone_in_context() -> None:

@@ -214,7 +214,27 @@ class NearMissCorrector:
                 split = self._split(str(words[start]), start)
                 if split is not None:
                     candidates.append(split)
+            compound = self._after_acronym(words[start], start)
+            if compound is not None:
+                candidates.append(compound)
         return _best_non_overlapping(candidates)
+
+    def _after_acronym(self, word: str | None, position: int) -> Replacement | None:
+        """«КТ-кортина» → «КТ-картина»: the abbreviation stays, the word after it is
+        corrected on its own, exactly as if it stood alone."""
+        if word is None or "-" not in word:
+            return None
+        acronym, rest = word.split("-", 1)
+        if not (len(acronym) > 1 and acronym.isupper() and _CYRILLIC.fullmatch(rest)):
+            return None
+        if not self._suspect(rest) or len(rest) < _MIN_SINGLE_WORD:
+            return None
+        found = self.index.nearest(rest.lower())
+        if found is None:
+            return None
+        form, source, score = found
+        corrected = f"{acronym}-{_restore_case(rest, form)}"
+        return Replacement(position, position + 1, word, corrected, score / 100.0, source)
 
     def _split(self, word: str, position: int) -> Replacement | None:
         """«внутрилёгочныхочагов» → two words: Whisper fused them; one part is a dictionary

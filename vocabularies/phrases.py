@@ -133,13 +133,13 @@ class PhraseMatcher:
 
     def _abbreviations(self, words: Sequence[str | None]) -> Iterable[Replacement]:
         for i, word in enumerate(words):
-            if word is None or not word.isalpha():
+            if word is None or not word.replace("-", "").isalpha():
                 continue
             folded = _fold(word)
-            # «Котепризнаки»: a spoken abbreviation fused with its head noun.
+            # «Котепризнаки», «Эмр-картина»: a spoken abbreviation fused with its head noun.
             for head in ABBREVIATION_HEADS:
                 if folded.endswith(head) and len(folded) > len(head) + 1:
-                    abbreviation = self._abbreviation(folded[: -len(head)])
+                    abbreviation = self._abbreviation(folded[: -len(head)].rstrip("-"))
                     if abbreviation:
                         yield Replacement(i, i + 1, word, f"{abbreviation} {head}", 0.95, "abbr")
             # «Каты признаки»: the spoken abbreviation as its own word before the head noun.
