@@ -1,0 +1,58 @@
+"""The latency benchmarks themselves: the segmentation floor and the GPU capacity harness (run
+here on the CPU with the bundled model, through the real server in its own process)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from asr.model_store import resolve_model_dir
+from asr.segmenter import SegmenterOptions
+from asr.vad import CHUNK
+from benchmarks import bench_gpu_streams
+from benchmarks.bench_segmenter import waits
+from semdict.settings import default_cache_dir
+from tests.conftest import DATA
+
+CHUNKS_PER_S = 16_000 / CHUNK
+
+
+def test_forced_cuts_wait_no_longer_than_the_lookback() -> None:
+    # 30 s of speech without a pause: every utterance ends at the hard cut.
+    probs = [0.9] * int(30 * CHUNKS_PER_S)
+    for lookback in (4.0, 1.0):
+        found, forced, total = waits(probs, SegmenterOptions(cut_lookback_s=lookback))
+        assert forced == total >= 2
+        assert max(found) <= lookback + 0.05
+
+
+@pytest.mark.slow
+def test_capacity_harness_reports_a_level(tmp_path: Path) -> None:
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    for name in ("f01_elena.flac", "f03_elena.flac"):
+        shutil.copy(DATA / name, audio / name)
+    out = tmp_path / "levels.json"
+    model = resolve_model_dir(None, default_cache_dir())
+    code = bench_gpu_streams.main(
+        [
+            "streams",
+            "--model", str(model),
+            "--audio", str(audio),
+            "--device", "cpu",
+            "--levels", "2",
+            "--clip-s", "8",
+            "--stagger-s", "0.5",
+            "--max-batch", "4",
+            "--json", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(out.read_text())
+    level = result["levels"][0]
+    assert level["streams"] == 2 and level["failed_streams"] == 0
+    assert level["finals"] >= 2 and 0 < level["final_p50_s"] < 30
+    assert 0 < level["inference_busy"] <= 1 and level["mean_batch"] >= 1
