@@ -29,6 +29,8 @@ class _Pending:
     request: DecodeRequest
     future: asyncio.Future[DecodeResult | None]
     kind: str
+    key: Hashable
+    """The request's batch key, computed once: it tokenizes the prompt."""
     enqueued: float = field(default_factory=time.perf_counter)
 
 
@@ -77,7 +79,7 @@ class InferenceScheduler:
     async def final(self, request: DecodeRequest) -> DecodeResult:
         """Decode a final window. Never dropped: finals hold dictated speech."""
         future: asyncio.Future[DecodeResult | None] = asyncio.get_running_loop().create_future()
-        self._finals.append(_Pending(request, future, "final"))
+        self._finals.append(_Pending(request, future, "final", self._batch_key(request)))
         self._wakeup.set()
         result = await future
         assert result is not None
@@ -89,14 +91,14 @@ class InferenceScheduler:
         old = self._partials.pop(key, None)
         if old and not old.future.done():
             old.future.set_result(None)
-        self._partials[key] = _Pending(request, future, "partial")
+        self._partials[key] = _Pending(request, future, "partial", self._batch_key(request))
         self._wakeup.set()
         return await future
 
     def _next_batch(self) -> list[_Pending]:
         source = self._finals or list(self._partials.values())
-        key = self._batch_key(source[0].request)
-        batch = [p for p in source if self._batch_key(p.request) == key][: self.max_batch]
+        key = source[0].key
+        batch = [p for p in source if p.key == key][: self.max_batch]
         taken = {id(p) for p in batch}
         if source is self._finals:
             self._finals = [p for p in self._finals if id(p) not in taken]
