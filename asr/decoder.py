@@ -159,8 +159,11 @@ class WindowDecoder:
         batch = np.stack([self.features(r.audio, frames) for r in requests])
         encoded = self.model.model.encode(ctranslate2.StorageView.from_array(batch))
         prompts = [self.prompt_tokens(r.prompt, r.prefix) for r in requests]
-        # CTranslate2's max_length counts the prompt too.
-        max_length = min(MAX_TEXT_TOKENS, max(map(len, prompts)) + _new_tokens(requests, opts))
+        new_tokens = _new_tokens(requests, opts)
+        max_length = max(
+            _max_length(len(p), len(self._forced(r.prefix)), new_tokens)
+            for p, r in zip(prompts, requests, strict=True)
+        )
         results = self.model.model.generate(
             encoded,
             prompts,
@@ -230,6 +233,8 @@ class WindowDecoder:
         if len(word_tokens) <= 1:
             return ()
         pairs = alignment.alignments
+        if not pairs:  # no audio frames to align against (an empty window)
+            return ()
         text_idx = np.array([p[0] for p in pairs])
         time_idx = np.array([p[1] for p in pairs])
         jumps = np.pad(np.diff(text_idx), (1, 0), constant_values=1).astype(bool)
@@ -253,6 +258,16 @@ class WindowDecoder:
 def _after(forced: list[int], ids: list[int]) -> list[int]:
     """The generated tokens: CTranslate2 returns the forced prefix as part of the sequence."""
     return ids[len(forced) :] if forced and ids[: len(forced)] == forced else ids
+
+
+def _max_length(prompt: int, forced: int, new_tokens: int) -> int:
+    """CTranslate2's ``max_length`` for ``new_tokens`` after a prompt of ``prompt`` tokens that
+    ends with ``forced`` prefix tokens. Whisper's generate lets the decoding loop run
+    min(max_length / 2, max_length - start step) steps, the forced tokens included, where the
+    start step is the prompt's length up to ``<|notimestamps|>`` minus one. Without previous
+    text the half is the tighter bound, so a plain ``prompt + new`` would halve the budget."""
+    steps = forced + new_tokens
+    return min(MAX_TEXT_TOKENS, max(2 * steps, prompt + new_tokens))
 
 
 def _new_tokens(requests: list[DecodeRequest], opts: DecodeOptions) -> int:

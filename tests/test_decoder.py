@@ -136,3 +136,26 @@ def test_token_budget_follows_window_length() -> None:
     assert _new_tokens([one_s, ten_s], capped) == 150  # one budget per batch: the longest
     assert _new_tokens([one_s], DecodeOptions(max_tokens_per_s=2.0)) == 8  # a floor
     assert _new_tokens([ten_s], DecodeOptions(max_tokens_per_s=0.0)) == 200  # no cap
+
+
+@pytest.mark.parametrize("prompt", ["", "Компьютерная томография органов грудной клетки."])
+@pytest.mark.parametrize("prefix_words", [0, 3])
+def test_token_budget_is_the_number_of_new_tokens(
+    decoder: WindowDecoder, prompt: str, prefix_words: int
+) -> None:
+    # CTranslate2 halves max_length when there is no previous text; the budget must not.
+    audio = load_audio(DATA / "f01_elena.flac")
+    free = decoder.decode([DecodeRequest(audio, prompt, DecodeOptions(beam_size=1))])[0].text
+    prefix = " ".join(free.split()[:prefix_words])
+    capped_opts = DecodeOptions(beam_size=1, max_new_tokens=12)
+    capped = decoder.decode([DecodeRequest(audio, prompt, capped_opts, prefix=prefix)])[0].text
+    assert free.startswith(capped)
+    new = decoder.tokenizer.encode(" " + capped)[len(decoder._forced(prefix)) :]
+    assert 11 <= len(new) <= 13, (capped, len(new))
+
+
+def test_an_empty_window_with_word_timestamps_decodes(decoder: WindowDecoder) -> None:
+    opts = DecodeOptions(beam_size=2, word_timestamps=True)
+    empty = np.zeros(0, dtype=np.float32)
+    result = decoder.decode([DecodeRequest(empty, "Описание.", opts)])[0]
+    assert result.words == () or all(w.start <= w.end for w in result.words)
