@@ -28,7 +28,12 @@ class EngineOptions:
     device: DeviceChoice = "auto"
     compute_type: str = "auto"
     cpu_threads: int = 0
-    """0: one thread per core available to this process."""
+    """Threads per worker; 0: the available cores shared among the workers."""
+    workers: int = 0
+    """Model replicas that decode in parallel (sharing one copy of the weights); 0: one per
+    available core on CPU, one on CUDA. On CPU a decoding step is too small to spread over
+    threads: two one-thread workers finish a 12 s beam-5 window in 1.6–2.1 s where one
+    two-thread worker takes 2.4–2.6 s (benchmarks/bench_workers.py)."""
     beam_size: int = 5
     language: str = "ru"
 
@@ -85,27 +90,37 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def worker_layout(device: str, options: EngineOptions) -> tuple[int, int]:
+    """(workers, threads per worker) for a resolved device."""
+    cores = available_cores()
+    workers = options.workers or (1 if device == "cuda" else cores)
+    threads = options.cpu_threads or max(1, cores // workers)
+    return workers, threads
+
+
 class Engine:
     """A loaded Whisper model; thread-safe for concurrent ``transcribe`` calls."""
 
     def __init__(self, options: EngineOptions) -> None:
         self.options = options
         self.device, self.compute_type = resolve_device(options.device, options.compute_type)
-        threads = options.cpu_threads or available_cores()
+        self.workers, self.threads = worker_layout(self.device, options)
         started = time.perf_counter()
         self.model = WhisperModel(
             str(options.model_dir),
             device=self.device,
             compute_type=self.compute_type,
-            cpu_threads=threads,
+            cpu_threads=self.threads,
+            num_workers=self.workers,
             local_files_only=True,
         )
         log.info(
-            "loaded model %s on %s/%s with %d threads in %.1f s",
+            "loaded model %s on %s/%s, %d worker(s) × %d thread(s), in %.1f s",
             options.model_dir.name,
             self.device,
             self.compute_type,
-            threads,
+            self.workers,
+            self.threads,
             time.perf_counter() - started,
         )
 

@@ -1,9 +1,13 @@
 """One model, many sessions: a batching inference scheduler.
 
-Sessions submit decode requests; one worker task takes everything pending, groups it by decode
-options (finals first: they carry the latency target; partials are best effort), and runs each
-group as one batched CTranslate2 call in a single inference thread. While a batch runs, new
-requests queue up and form the next batch — batching comes from load, not from waiting.
+Sessions submit decode requests; the scheduler takes everything pending, groups it by batch key
+(finals first: they carry the latency target; partials are best effort), and runs each group as
+one batched CTranslate2 call. While batches run, new requests queue up and form the next ones —
+batching comes from load, not from waiting.
+
+With several model workers (CPU: one per core) that many batches run at once, but partials
+never occupy the last free worker: a final that arrives finds it idle instead of waiting for a
+partial to finish.
 """
 
 from __future__ import annotations
@@ -42,18 +46,25 @@ class InferenceScheduler:
         batch_key: Callable[[DecodeRequest], Hashable] = lambda r: r.options,
         max_batch: int = 8,
         max_queue: int = 64,
+        workers: int = 1,
         observer: BatchObserver | None = None,
     ) -> None:
         self._decode = decode
         self._batch_key = batch_key
         self.max_batch = max_batch
         self.max_queue = max_queue
+        self.workers = max(1, workers)
+        self._partial_workers = max(1, self.workers - 1)
         self._observer = observer
         self._finals: list[_Pending] = []
         self._partials: dict[Hashable, _Pending] = {}  # latest partial per session only
         self._wakeup = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.workers, thread_name_prefix="inference"
+        )
         self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self._running_partials = 0
 
     @property
     def depth(self) -> int:
@@ -74,6 +85,10 @@ class InferenceScheduler:
         for pending in [*self._finals, *self._partials.values()]:
             if not pending.future.done():
                 pending.future.cancel()
+        # Batches already in a worker finish (a thread cannot be interrupted) and are dropped.
+        for task in list(self._running):
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
         self._executor.shutdown(wait=True)
 
     async def final(self, request: DecodeRequest) -> DecodeResult:
@@ -96,39 +111,64 @@ class InferenceScheduler:
         return await future
 
     def _next_batch(self) -> list[_Pending]:
-        source = self._finals or list(self._partials.values())
+        """The next batch to start, or [] when nothing may start now."""
+        if self._finals:
+            source: list[_Pending] = self._finals
+        elif self._partials and self._running_partials < self._partial_workers:
+            source = list(self._partials.values())
+        else:
+            return []
         key = source[0].key
-        batch = [p for p in source if p.key == key][: self.max_batch]
+        matching = [p for p in source if p.key == key]
+        # Idle workers share what is pending: on CPU two windows in one batch take nearly
+        # twice as long as one, while two workers decode them side by side.
+        if source is self._finals:
+            idle = max(1, self.workers - len(self._running))
+        else:
+            idle = max(1, self._partial_workers - self._running_partials)
+        batch = matching[: min(self.max_batch, -(-len(matching) // idle))]
         taken = {id(p) for p in batch}
         if source is self._finals:
             self._finals = [p for p in self._finals if id(p) not in taken]
         else:
             self._partials = {k: p for k, p in self._partials.items() if id(p) not in taken}
-        return [p for p in batch if not p.future.done()]
+        return [p for p in batch if not p.future.done()] or self._next_batch()
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            if not self._finals and not self._partials:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-                continue
-            batch = self._next_batch()
-            if not batch:
-                continue
-            started = time.perf_counter()
-            try:
-                results = await loop.run_in_executor(
-                    self._executor, self._decode, [p.request for p in batch]
-                )
-            except Exception as exc:  # a decoder failure must fail its requests, not the loop
-                log.exception("decoding a batch of %d failed", len(batch))
-                for p in batch:
-                    if not p.future.done():
-                        p.future.set_exception(exc)
-                continue
-            if self._observer:
-                self._observer(batch[0].kind, len(batch), time.perf_counter() - started)
-            for p, r in zip(batch, results, strict=True):
+            self._wakeup.clear()
+            while len(self._running) < self.workers and (batch := self._next_batch()):
+                task = asyncio.create_task(self._run_batch(batch))
+                self._running.add(task)
+                task.add_done_callback(self._batch_done)
+            await self._wakeup.wait()
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._wakeup.set()
+
+    async def _run_batch(self, batch: list[_Pending]) -> None:
+        partial = batch[0].kind == "partial"
+        self._running_partials += partial
+        started = time.perf_counter()
+        try:
+            results = await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._decode, [p.request for p in batch]
+            )
+        except asyncio.CancelledError:
+            for p in batch:
+                p.future.cancel()
+            raise
+        except Exception as exc:  # a decoder failure must fail its requests, not the loop
+            log.exception("decoding a batch of %d failed", len(batch))
+            for p in batch:
                 if not p.future.done():
-                    p.future.set_result(r)
+                    p.future.set_exception(exc)
+            return
+        finally:
+            self._running_partials -= partial
+        if self._observer:
+            self._observer(batch[0].kind, len(batch), time.perf_counter() - started)
+        for p, r in zip(batch, results, strict=True):
+            if not p.future.done():
+                p.future.set_result(r)

@@ -29,9 +29,12 @@ class SegmenterOptions:
     """Audio kept before the speech onset and after its end."""
     max_utterance_s: float = 12.0
     """Longer speech is cut at its quietest recent chunk."""
-    cut_lookback_s: float = 4.0
+    cut_lookback_s: float = 2.0
     """How far back the quietest chunk may lie: the final of a cut utterance cannot come
     sooner than this after the audio at its end."""
+    cut_tolerance: float = 0.1
+    """The cut goes after the latest chunk whose speech probability is within this of the
+    quietest one: nearly as good a word gap, and the final comes sooner."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,15 @@ class Segmenter:
     @property
     def is_open(self) -> bool:
         return self.open_start is not None
+
+    def end_if_closed_now(self) -> int:
+        """Where the open utterance would end if its pause were long enough now."""
+        return min(self.position, self._last_speech_end + self.o.pad_ms * self._ms)
+
+    @property
+    def silence(self) -> int:
+        """Samples since the open utterance's last speech."""
+        return self.position - self._last_speech_end
 
     def feed(self, probs: list[float]) -> list[UtteranceClosed]:
         closed: list[UtteranceClosed] = []
@@ -95,8 +107,7 @@ class Segmenter:
         long_enough = self._last_speech_end - self.open_start >= self.o.soft_max_s * 1000 * self._ms
         needed = self.o.short_silence_ms if long_enough else self.o.min_silence_ms
         if not speech and silence >= needed * self._ms:
-            end = min(self.position, self._last_speech_end + self.o.pad_ms * self._ms)
-            closed.append(UtteranceClosed(self.open_start, end, forced=False))
+            closed.append(UtteranceClosed(self.open_start, self.end_if_closed_now(), forced=False))
             self._reset()
             return
         if self.position - self.open_start >= self.o.max_utterance_s * self._ms * 1000:
@@ -110,14 +121,15 @@ class Segmenter:
         assert self.open_start is not None
         tail_from = self.position - int(self.o.cut_lookback_s * 1000 * self._ms)
         tail = [(s, p) for s, p in self._probs if s >= tail_from] or self._probs[-1:]
-        start, _ = min(tail, key=lambda sp: sp[1])
+        quietest = min(p for _, p in tail)
+        start = max(s for s, p in tail if p <= quietest + self.o.cut_tolerance)
         return start + CHUNK
 
     def force_close(self) -> UtteranceClosed | None:
         """End the open utterance now (client ``eou``/``end``, or a dropped connection)."""
         if self.open_start is None:
             return None
-        end = min(self.position, self._last_speech_end + self.o.pad_ms * self._ms)
+        end = self.end_if_closed_now()
         result = UtteranceClosed(self.open_start, max(end, self.open_start), forced=False)
         self._reset()
         return result

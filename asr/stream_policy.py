@@ -35,6 +35,9 @@ class PolicyOptions:
     """How much of the finished text is given to the decoder as context."""
     context_prompt: str = ""
     """Dictionary/template context placed before the finished text."""
+    speculate_after_ms: int = 200
+    """After this much pause the open utterance is decoded as it would close, so its final is
+    ready when the pause is confirmed (``min_silence_ms`` later); 0: off."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,18 @@ class FinalJob:
     forced: bool
 
 
-Job = PartialJob | FinalJob
+@dataclass(frozen=True)
+class SpeculativeJob:
+    """The open utterance as it ends if the pause just begun goes on: its final, decoded
+    ahead. The session uses the result only for a final with the same span and prompt."""
+
+    utterance: int
+    audio: Samples
+    start: int
+    end: int
+
+
+Job = PartialJob | FinalJob | SpeculativeJob
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,7 @@ class StreamPolicy:
         self.utterance = 0  # index of the open (or next) utterance
         self._last_partial_at = 0
         self._agreement = LocalAgreement()
+        self._speculated_end = -1
         self.finals: list[Final] = []
         self._last_forced = False
 
@@ -153,6 +168,9 @@ class StreamPolicy:
         start = self.segmenter.open_start
         assert start is not None
         self.audio.trim(start)
+        speculative = self._speculative_job(start)
+        if speculative:
+            jobs.append(speculative)
         pos = self.segmenter.position
         due = pos - max(start, self._last_partial_at) >= self.o.partial_interval_s * SAMPLE_RATE
         if due and pos - start >= self.o.min_partial_s * SAMPLE_RATE:
@@ -167,6 +185,17 @@ class StreamPolicy:
                 )
             )
         return jobs
+
+    def _speculative_job(self, start: int) -> SpeculativeJob | None:
+        if self.o.speculate_after_ms <= 0:
+            return None
+        # Not before the end padding is in: until then the end would still move.
+        wait_ms = max(self.o.speculate_after_ms, self.o.segmenter.pad_ms)
+        end = self.segmenter.end_if_closed_now()
+        if self.segmenter.silence < wait_ms * SAMPLE_RATE // 1000 or end == self._speculated_end:
+            return None
+        self._speculated_end = end
+        return SpeculativeJob(self.utterance, self.audio.slice(start, end), start, end)
 
     def end_utterance(self) -> list[Job]:
         """Close the open utterance now (client ``eou``/``end``, dropped connection)."""

@@ -18,6 +18,7 @@ def engine_options(
         device=device or ms.device,
         compute_type=ms.compute_type,
         cpu_threads=ms.cpu_threads,
+        workers=ms.workers,
         beam_size=ms.beam_size,
         language=ms.language,
     )

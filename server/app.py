@@ -33,7 +33,7 @@ def cut_lookback_s(settings: Settings, device: str) -> float:
     configured = settings.streaming.cut_lookback_s
     if configured is not None:
         return configured
-    return 1.0 if device == "cuda" else 4.0
+    return 1.0 if device == "cuda" else 2.0
 
 
 def session_services(
@@ -55,8 +55,12 @@ def session_services(
         final_options=DecodeOptions(beam_size=5, word_timestamps=True, max_tokens_per_s=cap),
         partial_options=DecodeOptions(beam_size=1, max_tokens_per_s=cap),
         policy=PolicyOptions(
-            segmenter=SegmenterOptions(cut_lookback_s=cut_lookback_s(settings, device)),
+            segmenter=SegmenterOptions(
+                cut_lookback_s=cut_lookback_s(settings, device),
+                cut_tolerance=streaming.cut_tolerance,
+            ),
             partial_interval_s=streaming.partial_interval_s,
+            speculate_after_ms=streaming.speculate_after_ms,
             guards=GuardOptions(enabled=streaming.guards),
         ),
         context_prompt=streaming.context_prompt,
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             batch_key=decoder.batch_key,
             max_batch=settings.streaming.max_batch,
             max_queue=settings.streaming.max_queue,
+            workers=loaded.workers,
             observer=metrics_.observe_batch,
         )
         store = SQLiteStore.from_url(settings.store_url())

@@ -21,7 +21,14 @@ from typing import Any
 from asr.audio import SAMPLE_RATE, StreamResampler
 from asr.decoder import DecodeOptions, DecodeRequest, DecodeResult
 from asr.scheduler import InferenceScheduler
-from asr.stream_policy import FinalJob, PartialJob, PolicyOptions, StreamPolicy
+from asr.stream_policy import (
+    FinalJob,
+    Job,
+    PartialJob,
+    PolicyOptions,
+    SpeculativeJob,
+    StreamPolicy,
+)
 from asr.vad import StreamingVad
 from server.metrics import Metrics
 from server.protocol import Start
@@ -85,6 +92,7 @@ class DictationSession:
         self._consumer = asyncio.create_task(self._emit_finals(), name=f"finals-{session_id[:8]}")
         self._partials: set[asyncio.Task[None]] = set()
         self._finals_waiting = 0  # finals queued or decoding
+        self._speculation: _Speculation | None = None
         # Arrival time of each received sample count: the final's latency is measured from
         # the moment the audio of its utterance end reached the server.
         self._arrivals: list[tuple[int, float]] = []
@@ -176,6 +184,8 @@ class DictationSession:
         await done
 
     async def close(self) -> None:
+        if self._speculation:
+            self._speculation.task.cancel()
         for task in [*self._partials, self._consumer]:
             task.cancel()
         for task in [*self._partials, self._consumer]:
@@ -184,16 +194,53 @@ class DictationSession:
 
     # -- decoding -----------------------------------------------------------------------------
 
-    def _dispatch(self, job: PartialJob | FinalJob) -> None:
+    def _dispatch(self, job: Job) -> None:
         if isinstance(job, FinalJob):
             self._finals_waiting += 1
             self._finals.put_nowait(job)
+        elif isinstance(job, SpeculativeJob):
+            self._speculate(job)
         elif self.start.options.partials and not self._finals_waiting:
             # While this session's final is being decoded a partial would only delay it.
             request = DecodeRequest(job.audio, job.prompt, self.s.partial_options, job.prefix)
             partial = asyncio.create_task(self._partial(job, request))
             self._partials.add(partial)
             partial.add_done_callback(self._partials.discard)
+
+    def _speculate(self, job: SpeculativeJob) -> None:
+        """Decode the utterance's final ahead, in the pause that may end it. Best effort, at
+        partial priority: it never delays another session's final."""
+        if self._finals_waiting:
+            return  # the prompt is not known until the finals before it are done
+        if self._speculation:
+            self._speculation.task.cancel()
+        prompt = self.policy.prompt()
+        request = DecodeRequest(job.audio, prompt, self.s.final_options)
+        task = asyncio.create_task(self.s.scheduler.partial(f"{self.id}/final", request))
+        self._speculation = _Speculation(job.utterance, job.start, job.end, prompt, task)
+
+    async def _speculated(self, job: FinalJob, prompt: str) -> DecodeResult | None:
+        """The speculative result for this final, when it decoded the same span and prompt."""
+        speculation, self._speculation = self._speculation, None
+        if speculation is None:
+            return None
+        if (speculation.utterance, speculation.start, speculation.end, speculation.prompt) != (
+            job.utterance,
+            job.start,
+            job.end,
+            prompt,
+        ):
+            speculation.task.cancel()
+            return None
+        try:
+            return await speculation.task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # this session is closing, not just the speculation
+            return None
+        except Exception:  # the final is decoded normally instead
+            return None
 
     async def _partial(self, job: PartialJob, request: DecodeRequest) -> None:
         try:
@@ -230,9 +277,10 @@ class DictationSession:
 
     async def _final(self, job: FinalJob) -> None:
         # One final at a time per session: each is decoded with the text before it.
-        request = DecodeRequest(job.audio, self.policy.prompt(), self.s.final_options)
+        prompt = self.policy.prompt()
+        request = DecodeRequest(job.audio, prompt, self.s.final_options)
         try:
-            result = await self._decode_final(request)
+            result = await self._speculated(job, prompt) or await self._decode_final(request)
         except Exception as exc:  # the utterance cannot be decoded: say so, keep going
             log.exception("session %s: utterance %d failed", self.id[:8], job.utterance)
             await self.emit(
@@ -339,6 +387,15 @@ class DictationSession:
             except Exception:  # the link broke mid-send: the message waits in the log
                 log.info("session %s: send failed, waiting for resume", self.id[:8])
                 self._sender = None
+
+
+@dataclass(frozen=True)
+class _Speculation:
+    utterance: int
+    start: int
+    end: int
+    prompt: str
+    task: asyncio.Task[DecodeResult | None]
 
 
 @dataclass(frozen=True)

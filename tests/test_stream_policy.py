@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 
@@ -17,7 +18,14 @@ from asr.guards import (
     strip_phantoms,
 )
 from asr.segmenter import Segmenter, SegmenterOptions
-from asr.stream_policy import FinalJob, LocalAgreement, PartialJob, PolicyOptions, StreamPolicy
+from asr.stream_policy import (
+    FinalJob,
+    LocalAgreement,
+    PartialJob,
+    PolicyOptions,
+    SpeculativeJob,
+    StreamPolicy,
+)
 from asr.vad import CHUNK
 
 CHUNK_S = CHUNK / SAMPLE_RATE
@@ -74,6 +82,20 @@ def test_cut_searches_only_within_its_lookback() -> None:
     assert 9.0 <= closed[0].end / SAMPLE_RATE <= 10.05
 
 
+def test_cut_tolerance_prefers_the_latest_near_quietest_chunk() -> None:
+    # Two word gaps within the lookback: 0.40 at 7 s and 0.42 at 9 s. The quietest wins by
+    # default; with a tolerance the later, nearly as quiet one is taken, so the final is
+    # decided 2 s sooner after the audio it ends with.
+    pattern = [(7.0, 0.9), (0.1, 0.40), (1.9, 0.9), (0.1, 0.42), (1.0, 0.9)]
+    options = SegmenterOptions(max_utterance_s=10.0, soft_max_s=30.0, cut_lookback_s=4.0)
+    strict = Segmenter(replace(options, cut_tolerance=0.0))
+    tolerant = Segmenter(replace(options, cut_tolerance=0.05))
+    (quietest,) = strict.feed(probs(pattern))
+    (latest,) = tolerant.feed(probs(pattern))
+    assert 7.0 <= quietest.end / SAMPLE_RATE <= 7.2
+    assert 9.0 <= latest.end / SAMPLE_RATE <= 9.2
+
+
 def test_force_close() -> None:
     seg = Segmenter()
     seg.feed(probs([(2.0, 0.9)]))
@@ -116,6 +138,36 @@ def test_policy_emits_partials_then_one_final() -> None:
     assert len(finals) == 1 and finals[0].utterance == 0
     assert finals[0].audio.size == finals[0].end - finals[0].start
     assert all(j.utterance == 0 for j in partials)
+
+
+def test_a_pause_is_decoded_ahead_as_the_final_it_may_become() -> None:
+    policy = _policy()
+    jobs = _feed(policy, [(0.5, 0.0), (3.0, 0.9), (1.0, 0.0)])
+    (speculative,) = [j for j in jobs if isinstance(j, SpeculativeJob)]
+    (final,) = [j for j in jobs if isinstance(j, FinalJob)]
+    assert jobs.index(speculative) < jobs.index(final)  # 400 ms sooner: 200 ms of pause
+    assert (speculative.utterance, speculative.start, speculative.end) == (
+        final.utterance,
+        final.start,
+        final.end,
+    )
+    assert np.array_equal(speculative.audio, final.audio)
+
+
+def test_speech_after_a_short_pause_makes_a_new_speculation() -> None:
+    policy = _policy()
+    jobs = _feed(policy, [(2.0, 0.9), (0.3, 0.0), (2.0, 0.9), (1.0, 0.0)])
+    speculative = [j for j in jobs if isinstance(j, SpeculativeJob)]
+    (final,) = [j for j in jobs if isinstance(j, FinalJob)]
+    assert len(speculative) == 2  # one per pause, not one per chunk of it
+    assert speculative[0].end < final.end == speculative[1].end
+
+
+def test_no_speculation_when_switched_off() -> None:
+    seg = SegmenterOptions(min_silence_ms=600, max_utterance_s=30.0, soft_max_s=30.0)
+    policy = StreamPolicy(PolicyOptions(segmenter=seg, speculate_after_ms=0))
+    jobs = _feed(policy, [(3.0, 0.9), (1.0, 0.0)])
+    assert not any(isinstance(j, SpeculativeJob) for j in jobs)
 
 
 def test_silence_makes_no_jobs_and_keeps_no_audio() -> None:

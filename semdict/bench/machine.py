@@ -29,7 +29,8 @@ def describe(engine: Engine | None, url: str | None) -> dict[str, object]:
         model=engine.options.model_dir.name,
         device=engine.device,
         compute_type=engine.compute_type,
-        cpu_threads=engine.options.cpu_threads or available_cores(),
+        cpu_threads=engine.threads,
+        workers=engine.workers,
         beam_size=engine.options.beam_size,
     )
     return out

@@ -96,7 +96,8 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"{corpus['dictations']} dictations, {corpus['recordings']} recordings, voices: "
         f"{', '.join(corpus['voices'])}. Model {machine['model']} on {machine['device']}/"
-        f"{machine['compute_type']} ({machine['cpu_threads']} threads, "
+        f"{machine['compute_type']} ({machine.get('workers', 1)} workers × "
+        f"{machine['cpu_threads']} threads, "
         f"{machine['cpu_count']} cores{', ' + machine['gpu'] if machine.get('gpu') else ''}).",
         f"Tokens: {TOKENISATION} Brackets: bootstrap 95 % CI over dictations.",
         "",
