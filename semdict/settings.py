@@ -75,9 +75,11 @@ class StreamingSettings(BaseModel):
     """A cut goes after the latest chunk whose speech probability is within this of the
     quietest chunk in the lookback (0: the quietest itself): as good a word gap, found
     sooner (p95 wait 1.31 s against 1.69 s with a 2 s lookback)."""
-    speculate_after_ms: int = 200
+    speculate_after_ms: int | None = None
     """After this much pause the open utterance's final is decoded ahead, at partial priority,
-    and used if the pause turns out to end it (0: off)."""
+    and used if the pause turns out to end it (0: off). None: 200 ms on CPU, where a final
+    costs a second and the pause rule waits 400 ms more; off on CUDA, where the extra
+    decodes would take capacity that the GPU figures were measured without."""
     max_tokens_per_s: float = 15.0
     """Decoding stops at this many tokens per second of audio: twice the fastest dictation
     of the dev corpus (7.2), so only loops are cut (0: no cap)."""

@@ -36,6 +36,13 @@ def cut_lookback_s(settings: Settings, device: str) -> float:
     return 1.0 if device == "cuda" else 2.0
 
 
+def speculate_after_ms(settings: Settings, device: str) -> int:
+    configured = settings.streaming.speculate_after_ms
+    if configured is not None:
+        return configured
+    return 0 if device == "cuda" else 200
+
+
 def session_services(
     settings: Settings,
     device: str,
@@ -60,7 +67,7 @@ def session_services(
                 cut_tolerance=streaming.cut_tolerance,
             ),
             partial_interval_s=streaming.partial_interval_s,
-            speculate_after_ms=streaming.speculate_after_ms,
+            speculate_after_ms=speculate_after_ms(settings, device),
             guards=GuardOptions(enabled=streaming.guards),
         ),
         context_prompt=streaming.context_prompt,
