@@ -35,7 +35,7 @@ class PolicyOptions:
     """How much of the finished text is given to the decoder as context."""
     context_prompt: str = ""
     """Dictionary/template context placed before the finished text."""
-    speculate_after_ms: int = 200
+    speculate_after_ms: int = 0
     """After this much pause the open utterance is decoded as it would close, so its final is
     ready when the pause is confirmed (``min_silence_ms`` later); 0: off."""
 

@@ -36,13 +36,6 @@ def cut_lookback_s(settings: Settings, device: str) -> float:
     return 1.0 if device == "cuda" else 2.0
 
 
-def speculate_after_ms(settings: Settings, device: str) -> int:
-    configured = settings.streaming.speculate_after_ms
-    if configured is not None:
-        return configured
-    return 0 if device == "cuda" else 200
-
-
 def session_services(
     settings: Settings,
     device: str,
@@ -59,7 +52,9 @@ def session_services(
         store=store,
         metrics=metrics_,
         text=text_pipeline,
-        final_options=DecodeOptions(beam_size=5, word_timestamps=True, max_tokens_per_s=cap),
+        final_options=DecodeOptions(
+            beam_size=settings.model.beam_size, word_timestamps=True, max_tokens_per_s=cap
+        ),
         partial_options=DecodeOptions(beam_size=1, max_tokens_per_s=cap),
         policy=PolicyOptions(
             segmenter=SegmenterOptions(
@@ -67,7 +62,7 @@ def session_services(
                 cut_tolerance=streaming.cut_tolerance,
             ),
             partial_interval_s=streaming.partial_interval_s,
-            speculate_after_ms=speculate_after_ms(settings, device),
+            speculate_after_ms=streaming.speculate_after_ms,
             guards=GuardOptions(enabled=streaming.guards),
         ),
         context_prompt=streaming.context_prompt,

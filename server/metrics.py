@@ -43,6 +43,12 @@ class Metrics:
         self.errors = Counter(
             "semdict_protocol_errors", "Error messages sent", ["code"], registry=self.registry
         )
+        self.speculative_finals = Counter(
+            "semdict_speculative_finals",
+            "Finals decoded ahead in their pause, by whether the final could use them",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.busy = Counter(
             "semdict_busy_refusals", "Sessions refused for capacity", registry=self.registry
         )

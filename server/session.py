@@ -231,16 +231,19 @@ class DictationSession:
             prompt,
         ):
             speculation.task.cancel()
+            self.s.metrics.speculative_finals.labels("discarded").inc()
             return None
         try:
-            return await speculation.task
+            result = await speculation.task
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if current is not None and current.cancelling():
                 raise  # this session is closing, not just the speculation
-            return None
+            result = None
         except Exception:  # the final is decoded normally instead
-            return None
+            result = None
+        self.s.metrics.speculative_finals.labels("used" if result else "failed").inc()
+        return result
 
     async def _partial(self, job: PartialJob, request: DecodeRequest) -> None:
         try:

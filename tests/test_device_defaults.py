@@ -9,7 +9,7 @@ import pytest
 from asr import engine
 from asr.engine import EngineOptions, worker_layout
 from semdict.settings import Settings, StreamingSettings
-from server.app import cut_lookback_s, speculate_after_ms
+from server.app import cut_lookback_s
 
 
 def test_cut_lookback_is_short_on_cuda_and_wide_on_cpu() -> None:
@@ -34,10 +34,3 @@ def test_configured_workers_share_the_cores(monkeypatch: pytest.MonkeyPatch) -> 
     assert worker_layout("cpu", EngineOptions(model_dir=Path("m"), workers=2)) == (2, 4)
     both = EngineOptions(model_dir=Path("m"), workers=3, cpu_threads=1)
     assert worker_layout("cpu", both) == (3, 1)
-
-
-def test_finals_are_decoded_ahead_on_cpu_only_unless_configured() -> None:
-    assert speculate_after_ms(Settings(), "cpu") == 200
-    assert speculate_after_ms(Settings(), "cuda") == 0
-    settings = Settings(streaming=StreamingSettings(speculate_after_ms=300))
-    assert speculate_after_ms(settings, "cuda") == speculate_after_ms(settings, "cpu") == 300

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -262,3 +263,19 @@ def test_session_document_for_mis(server: str) -> None:
     )
     refused = httpx.get(f"{server}/v1/sessions/{plain.session_id}/document?format=semd")
     assert refused.status_code == 422 and "context" in refused.text
+
+
+def test_finals_decoded_ahead_in_pauses_are_the_same_finals(
+    server: str, engine: Engine, dictation_audio: Samples, tmp_path: Path
+) -> None:
+    plain = run(stream_audio(ws_url(server), dictation_audio, speed=1.5))
+    settings = Settings(data_dir=tmp_path, streaming=StreamingSettings(speculate_after_ms=200))
+    with serve(create_app(settings, engine=engine)) as base:
+        ahead = run(stream_audio(ws_url(base), dictation_audio, speed=1.5))
+        metrics = httpx.get(f"{base}/metrics").text
+    assert [f.message["raw"] for f in ahead.of_type("final")] == [
+        f.message["raw"] for f in plain.of_type("final")
+    ]
+    # The phrases end with 0.9 s pauses: their finals were ready before the pause was over.
+    used = re.search(r'semdict_speculative_finals_total\{outcome="used"\} (\d+)', metrics)
+    assert used is not None and int(used.group(1)) >= 2, metrics

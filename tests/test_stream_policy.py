@@ -140,8 +140,13 @@ def test_policy_emits_partials_then_one_final() -> None:
     assert all(j.utterance == 0 for j in partials)
 
 
+def _speculating() -> StreamPolicy:
+    seg = SegmenterOptions(min_silence_ms=600, max_utterance_s=30.0, soft_max_s=30.0)
+    return StreamPolicy(PolicyOptions(segmenter=seg, speculate_after_ms=200))
+
+
 def test_a_pause_is_decoded_ahead_as_the_final_it_may_become() -> None:
-    policy = _policy()
+    policy = _speculating()
     jobs = _feed(policy, [(0.5, 0.0), (3.0, 0.9), (1.0, 0.0)])
     (speculative,) = [j for j in jobs if isinstance(j, SpeculativeJob)]
     (final,) = [j for j in jobs if isinstance(j, FinalJob)]
@@ -155,7 +160,7 @@ def test_a_pause_is_decoded_ahead_as_the_final_it_may_become() -> None:
 
 
 def test_speech_after_a_short_pause_makes_a_new_speculation() -> None:
-    policy = _policy()
+    policy = _speculating()
     jobs = _feed(policy, [(2.0, 0.9), (0.3, 0.0), (2.0, 0.9), (1.0, 0.0)])
     speculative = [j for j in jobs if isinstance(j, SpeculativeJob)]
     (final,) = [j for j in jobs if isinstance(j, FinalJob)]
@@ -165,7 +170,7 @@ def test_speech_after_a_short_pause_makes_a_new_speculation() -> None:
 
 def test_no_speculation_when_switched_off() -> None:
     seg = SegmenterOptions(min_silence_ms=600, max_utterance_s=30.0, soft_max_s=30.0)
-    policy = StreamPolicy(PolicyOptions(segmenter=seg, speculate_after_ms=0))
+    policy = StreamPolicy(PolicyOptions(segmenter=seg))  # off by default
     jobs = _feed(policy, [(3.0, 0.9), (1.0, 0.0)])
     assert not any(isinstance(j, SpeculativeJob) for j in jobs)
 
