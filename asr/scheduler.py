@@ -6,8 +6,8 @@ one batched CTranslate2 call. While batches run, new requests queue up and form 
 batching comes from load, not from waiting.
 
 With several model workers (CPU: one per core) that many batches run at once, but partials
-never occupy the last free worker: a final that arrives finds it idle instead of waiting for a
-partial to finish.
+never occupy the last free worker, and a final being decoded takes a partial's place: a final
+that arrives finds a worker idle instead of waiting for another session's partial.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ class InferenceScheduler:
         self.max_batch = max_batch
         self.max_queue = max_queue
         self.workers = max(1, workers)
-        self._partial_workers = max(1, self.workers - 1)
         self._observer = observer
         self._finals: list[_Pending] = []
         self._partials: dict[Hashable, _Pending] = {}  # latest partial per session only
@@ -114,7 +113,7 @@ class InferenceScheduler:
         """The next batch to start, or [] when nothing may start now."""
         if self._finals:
             source: list[_Pending] = self._finals
-        elif self._partials and self._running_partials < self._partial_workers:
+        elif self._partials and self._partial_slots() > 0:
             source = list(self._partials.values())
         else:
             return []
@@ -125,7 +124,7 @@ class InferenceScheduler:
         if source is self._finals:
             idle = max(1, self.workers - len(self._running))
         else:
-            idle = max(1, self._partial_workers - self._running_partials)
+            idle = max(1, self._partial_slots())
         batch = matching[: min(self.max_batch, -(-len(matching) // idle))]
         taken = {id(p) for p in batch}
         if source is self._finals:
@@ -133,6 +132,15 @@ class InferenceScheduler:
         else:
             self._partials = {k: p for k, p in self._partials.items() if id(p) not in taken}
         return [p for p in batch if not p.future.done()] or self._next_batch()
+
+    def _partial_slots(self) -> int:
+        """Partial batches that may start now. With one worker, whenever it is free. With
+        more, one worker stays free for finals, and a final being decoded takes a partial's
+        place: a session's final must not queue behind another session's partial."""
+        if self.workers == 1:
+            return 1
+        running_finals = len(self._running) - self._running_partials
+        return self.workers - 1 - running_finals - self._running_partials
 
     async def _run(self) -> None:
         while True:

@@ -123,3 +123,36 @@ def test_idle_workers_share_pending_finals_instead_of_batching_them() -> None:
 
     assert asyncio.run(run()) == ["a", "b", "c", "d"]
     assert sizes == [2, 2]
+
+
+def test_no_partial_starts_while_a_final_holds_a_worker() -> None:
+    # Two workers: while one decodes a final, the other stays free for the next final.
+    release = threading.Event()
+    started: list[str] = []
+
+    def decode(requests: list[DecodeRequest]) -> list[DecodeResult]:
+        started.append(requests[0].prompt)
+        if requests[0].prompt == "slow final":
+            release.wait(timeout=10)
+        return [DecodeResult(r.prompt, 0.0, 0.0, 0.0) for r in requests]
+
+    async def run() -> None:
+        scheduler = InferenceScheduler(decode, batch_key=lambda r: r.prompt, workers=2)
+        scheduler.start()
+        try:
+            slow = asyncio.ensure_future(scheduler.final(request("slow final")))
+            await asyncio.sleep(0.05)
+            partial = asyncio.ensure_future(scheduler.partial("s2", request("partial")))
+            await asyncio.sleep(0.1)
+            assert started == ["slow final"]  # the partial waits
+            assert (await scheduler.final(request("next final"))).text == "next final"
+            release.set()
+            assert (await slow).text == "slow final"
+            result = await partial
+            assert result is not None and result.text == "partial"
+        finally:
+            release.set()
+            await scheduler.stop()
+
+    asyncio.run(run())
+    assert started == ["slow final", "next final", "partial"]
