@@ -63,7 +63,6 @@ class InferenceScheduler:
         )
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
-        self._running_partials = 0
 
     @property
     def depth(self) -> int:
@@ -112,20 +111,16 @@ class InferenceScheduler:
     def _next_batch(self) -> list[_Pending]:
         """The next batch to start, or [] when nothing may start now."""
         if self._finals:
-            source: list[_Pending] = self._finals
-        elif self._partials and self._partial_slots() > 0:
-            source = list(self._partials.values())
+            source, idle = self._finals, self.workers - len(self._running)
+        elif self._partials and (slots := self._partial_slots()) > 0:
+            source, idle = list(self._partials.values()), slots
         else:
             return []
         key = source[0].key
         matching = [p for p in source if p.key == key]
         # Idle workers share what is pending: on CPU two windows in one batch take nearly
         # twice as long as one, while two workers decode them side by side.
-        if source is self._finals:
-            idle = max(1, self.workers - len(self._running))
-        else:
-            idle = max(1, self._partial_slots())
-        batch = matching[: min(self.max_batch, -(-len(matching) // idle))]
+        batch = matching[: min(self.max_batch, -(-len(matching) // max(1, idle)))]
         taken = {id(p) for p in batch}
         if source is self._finals:
             self._finals = [p for p in self._finals if id(p) not in taken]
@@ -137,10 +132,7 @@ class InferenceScheduler:
         """Partial batches that may start now. With one worker, whenever it is free. With
         more, one worker stays free for finals, and a final being decoded takes a partial's
         place: a session's final must not queue behind another session's partial."""
-        if self.workers == 1:
-            return 1
-        running_finals = len(self._running) - self._running_partials
-        return self.workers - 1 - running_finals - self._running_partials
+        return 1 if self.workers == 1 else self.workers - 1 - len(self._running)
 
     async def _run(self) -> None:
         while True:
@@ -156,8 +148,6 @@ class InferenceScheduler:
         self._wakeup.set()
 
     async def _run_batch(self, batch: list[_Pending]) -> None:
-        partial = batch[0].kind == "partial"
-        self._running_partials += partial
         started = time.perf_counter()
         try:
             results = await asyncio.get_running_loop().run_in_executor(
@@ -173,8 +163,6 @@ class InferenceScheduler:
                 if not p.future.done():
                     p.future.set_exception(exc)
             return
-        finally:
-            self._running_partials -= partial
         if self._observer:
             self._observer(batch[0].kind, len(batch), time.perf_counter() - started)
         for p, r in zip(batch, results, strict=True):

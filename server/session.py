@@ -217,19 +217,14 @@ class DictationSession:
         prompt = self.policy.prompt()
         request = DecodeRequest(job.audio, prompt, self.s.final_options)
         task = asyncio.create_task(self.s.scheduler.partial(f"{self.id}/final", request))
-        self._speculation = _Speculation(job.utterance, job.start, job.end, prompt, task)
+        self._speculation = _Speculation((job.utterance, job.start, job.end, prompt), task)
 
     async def _speculated(self, job: FinalJob, prompt: str) -> DecodeResult | None:
         """The speculative result for this final, when it decoded the same span and prompt."""
         speculation, self._speculation = self._speculation, None
         if speculation is None:
             return None
-        if (speculation.utterance, speculation.start, speculation.end, speculation.prompt) != (
-            job.utterance,
-            job.start,
-            job.end,
-            prompt,
-        ):
+        if speculation.span != (job.utterance, job.start, job.end, prompt):
             speculation.task.cancel()
             self.s.metrics.speculative_finals.labels("discarded").inc()
             return None
@@ -394,10 +389,8 @@ class DictationSession:
 
 @dataclass(frozen=True)
 class _Speculation:
-    utterance: int
-    start: int
-    end: int
-    prompt: str
+    span: tuple[int, int, int, str]
+    """(utterance, start, end, prompt): a final uses the result only if all four match."""
     task: asyncio.Task[DecodeResult | None]
 
 
