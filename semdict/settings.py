@@ -45,6 +45,10 @@ class ModelSettings(BaseModel):
     core on CPU, one on CUDA (where batching does the sharing)."""
     beam_size: int = 5
     """Beam width of offline transcription and of streaming finals (partials are greedy)."""
+    warm_up: bool | None = None
+    """Decode throw-away batches at start-up so that the first dictations do not pay for
+    kernel loading (None: on CUDA only, where a cold first final took 3–4 s; on CPU the first
+    decode costs what later ones do)."""
     language: str = "ru"
 
 
@@ -72,6 +76,12 @@ class StreamingSettings(BaseModel):
     (benchmarks/bench_segmenter.py). None: 1 s on CUDA, where decoding takes a tenth of a
     second and this wait would dominate the latency; 2 s on CPU, where the wider search finds
     better cuts (streaming WER 41.3 % against 41.9 % at 1 s; 40.5 % at 4 s, but a 3.3 s wait)."""
+    soft_max_s: float | None = None
+    """Past this many seconds of speech a 96 ms pause ends the utterance (before it, 600 ms).
+    None: 4 s on CPU, where a final's decoding time grows with its utterance; 5 s on CUDA
+    (measured there). Against the first 8 s, on the dev corpus: CPU final p50/p95 1.68/2.96 s
+    → 1.03/2.06 s and raw streaming WER 41.3 % → 38.0 %; H100, 80 streams p95 1.10 → 0.54 s
+    (benchmarks/bench_segmenter.py, docs/streaming.md)."""
     cut_tolerance: float = 0.1
     """A cut goes after the latest chunk whose speech probability is within this of the
     quietest chunk in the lookback (0: the quietest itself): as good a word gap, found
@@ -80,7 +90,8 @@ class StreamingSettings(BaseModel):
     """After this much pause the open utterance's final is decoded ahead, at partial priority,
     and used if the pause turns out to end it (0: off). Off by default: the dev corpus's
     voices never pause 600 ms, so the gain (up to 400 ms per pause-closed final) is not
-    measured there, while its pauses of 200–600 ms make decodes that are thrown away."""
+    measured there, while its pauses of 200–600 ms make decodes that are thrown away. It acts
+    on utterances shorter than ``soft_max_s`` only: longer ones end at a 96 ms pause."""
     max_tokens_per_s: float = 15.0
     """Decoding stops at this many tokens per second of audio: twice the fastest dictation
     of the dev corpus (7.2), so only loops are cut (0: no cap)."""

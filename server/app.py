@@ -15,6 +15,7 @@ from asr.guards import GuardOptions
 from asr.scheduler import InferenceScheduler
 from asr.segmenter import SegmenterOptions
 from asr.stream_policy import PolicyOptions
+from asr.warm_up import warm_up
 from semdict import __version__
 from semdict.engine_factory import build_engine
 from semdict.settings import Settings
@@ -34,6 +35,18 @@ def cut_lookback_s(settings: Settings, device: str) -> float:
     if configured is not None:
         return configured
     return 1.0 if device == "cuda" else 2.0
+
+
+def soft_max_s(settings: Settings, device: str) -> float:
+    configured = settings.streaming.soft_max_s
+    if configured is not None:
+        return configured
+    return 5.0 if device == "cuda" else 4.0
+
+
+def should_warm_up(settings: Settings, device: str) -> bool:
+    configured = settings.model.warm_up
+    return configured if configured is not None else device == "cuda"
 
 
 def session_services(
@@ -60,6 +73,7 @@ def session_services(
             segmenter=SegmenterOptions(
                 cut_lookback_s=cut_lookback_s(settings, device),
                 cut_tolerance=streaming.cut_tolerance,
+                soft_max_s=soft_max_s(settings, device),
             ),
             partial_interval_s=streaming.partial_interval_s,
             speculate_after_ms=streaming.speculate_after_ms,
@@ -99,6 +113,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             metrics_=metrics_,
             text_pipeline=text_pipeline,
         )
+        if should_warm_up(settings, loaded.device):
+            options = [services.final_options, services.partial_options]
+            await asyncio.to_thread(warm_up, decoder, options, settings.streaming.max_batch)
         app.state.metrics = metrics_
         app.state.scheduler = scheduler
         app.state.sessions = SessionManager(
