@@ -19,9 +19,10 @@ class SegmenterOptions:
     """Speech continues until the probability falls below this (hysteresis)."""
     min_silence_ms: int = 600
     """A pause this long ends the utterance."""
-    soft_max_s: float = 8.0
+    soft_max_s: float = 4.0
     """Past this length a short pause is enough: the phrase ends at its next breath, so the
-    final comes soon after it instead of waiting for a long pause or the hard cut."""
+    final comes soon after it instead of waiting for a long pause or the hard cut (the
+    server's default depends on the device: semdict/settings.py)."""
     short_silence_ms: int = 96
     min_speech_ms: int = 200
     """Shorter bursts (clicks, breaths) never open an utterance."""

@@ -266,11 +266,14 @@ def test_session_document_for_mis(server: str) -> None:
 
 
 def test_finals_decoded_ahead_in_pauses_are_the_same_finals(
-    server: str, engine: Engine, dictation_audio: Samples, tmp_path: Path
+    engine: Engine, dictation_audio: Samples, tmp_path: Path
 ) -> None:
-    plain = run(stream_audio(ws_url(server), dictation_audio, speed=1.5))
-    settings = Settings(data_dir=tmp_path, streaming=StreamingSettings(speculate_after_ms=200))
-    with serve(create_app(settings, engine=engine)) as base:
+    # Phrases end at their long pauses only (no soft maximum), where speculation acts.
+    streaming = StreamingSettings(soft_max_s=30.0)
+    with serve(create_app(Settings(data_dir=tmp_path, streaming=streaming), engine=engine)) as base:
+        plain = run(stream_audio(ws_url(base), dictation_audio, speed=1.5))
+    streaming = StreamingSettings(soft_max_s=30.0, speculate_after_ms=200)
+    with serve(create_app(Settings(data_dir=tmp_path, streaming=streaming), engine=engine)) as base:
         ahead = run(stream_audio(ws_url(base), dictation_audio, speed=1.5))
         metrics = httpx.get(f"{base}/metrics").text
     assert [f.message["raw"] for f in ahead.of_type("final")] == [

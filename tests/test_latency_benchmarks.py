@@ -24,9 +24,21 @@ def test_forced_cuts_wait_no_longer_than_the_lookback() -> None:
     # 30 s of speech without a pause: every utterance ends at the hard cut.
     probs = [0.9] * int(30 * CHUNKS_PER_S)
     for lookback in (4.0, 1.0):
-        found, forced, total = waits(probs, SegmenterOptions(cut_lookback_s=lookback))
-        assert forced == total >= 2
-        assert max(found) <= lookback + 0.05
+        closes = waits(probs, SegmenterOptions(cut_lookback_s=lookback))
+        assert closes.forced == len(closes.waits) >= 2
+        assert max(closes.waits) <= lookback + 0.05
+        assert all(length <= 12.0 + 0.05 for length in closes.lengths)
+
+
+def test_a_short_pause_after_the_soft_maximum_ends_the_utterance() -> None:
+    # 4.5 s of speech, a 0.2 s pause, 4.5 s more: too short a pause for the 8 s soft maximum
+    # (one utterance), long enough to end a 4 s one there.
+    speech, pause = [0.9] * int(4.5 * CHUNKS_PER_S), [0.05] * int(0.2 * CHUNKS_PER_S)
+    probs = speech + pause + speech + [0.05] * int(1.0 * CHUNKS_PER_S)
+    long = waits(probs, SegmenterOptions(soft_max_s=8.0))
+    short = waits(probs, SegmenterOptions(soft_max_s=4.0))
+    assert len(long.lengths) == 1 and long.lengths[0] > 9.0
+    assert len(short.lengths) == 2 and short.lengths[0] < 5.0
 
 
 @pytest.mark.slow
