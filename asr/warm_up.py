@@ -47,8 +47,8 @@ def warm_up(decoder: WindowDecoder, options: Sequence[DecodeOptions], max_batch:
     audio = noise.astype(np.float32)
     for opts in options:
         for prompt in ("", PROMPT):
+            request = DecodeRequest(audio=audio, prompt=prompt, options=opts, prefix=PREFIX)
             for size in batch_sizes(max_batch):
-                request = DecodeRequest(audio=audio, prompt=prompt, options=opts, prefix=PREFIX)
                 decoder.decode([request] * size)
     elapsed = time.perf_counter() - started
     log.info("model warmed up in %.1f s (batches up to %d)", elapsed, max_batch)

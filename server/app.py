@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from fastapi import Depends, FastAPI
 
@@ -30,23 +31,29 @@ from server.text_pipeline import TextPipeline
 log = logging.getLogger(__name__)
 
 
-def cut_lookback_s(settings: Settings, device: str) -> float:
-    configured = settings.streaming.cut_lookback_s
+T = TypeVar("T")
+_CPU = SegmenterOptions()
+"""The segmenter's own defaults are the CPU's; CUDA's differ where measured (docs/streaming.md)."""
+
+
+def _per_device(configured: T | None, device: str, *, cuda: T, cpu: T) -> T:
+    """A setting left at None takes its device's default."""
     if configured is not None:
         return configured
-    return 1.0 if device == "cuda" else 2.0
+    return cuda if device == "cuda" else cpu
+
+
+def cut_lookback_s(settings: Settings, device: str) -> float:
+    configured = settings.streaming.cut_lookback_s
+    return _per_device(configured, device, cuda=1.0, cpu=_CPU.cut_lookback_s)
 
 
 def soft_max_s(settings: Settings, device: str) -> float:
-    configured = settings.streaming.soft_max_s
-    if configured is not None:
-        return configured
-    return 5.0 if device == "cuda" else 4.0
+    return _per_device(settings.streaming.soft_max_s, device, cuda=5.0, cpu=_CPU.soft_max_s)
 
 
 def should_warm_up(settings: Settings, device: str) -> bool:
-    configured = settings.model.warm_up
-    return configured if configured is not None else device == "cuda"
+    return _per_device(settings.model.warm_up, device, cuda=True, cpu=False)
 
 
 def session_services(
