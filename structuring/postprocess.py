@@ -16,6 +16,7 @@ from structuring.itn import normalise_tokens
 from structuring.itn.tokens import Token, render, tokenize
 from vocabularies.corrector import Replacement
 from vocabularies.loader import Vocabulary, load_vocabulary
+from vocabularies.script import MixedScriptRepair
 from vocabularies.specialties import SPECIALTIES, resolve_specialty
 from vocabularies.user import UserLexicon, dictionaries_folder
 
@@ -61,12 +62,16 @@ def _apply(tokens: list[Token], found: list[Replacement], source: str | None) ->
     return corrections[::-1]
 
 
+_MIXED_SCRIPT = MixedScriptRepair()
+
+
 def correct(draft: Draft) -> Draft:
-    """User lexicon first (exact), then near-miss correction of unknown words against the
-    dictionaries, then real-word errors inside multi-word terms and spoken abbreviations, then
-    case endings and adjective-noun agreement."""
+    """Half-Latin words respelled, user lexicon (exact), then near-miss correction of unknown
+    words against the dictionaries, then real-word errors inside multi-word terms and spoken
+    abbreviations, then case endings and adjective-noun agreement."""
     vocabulary = draft.vocabulary
     finders = (
+        _MIXED_SCRIPT,
         draft.user_lexicon,
         vocabulary.corrector if vocabulary else None,
         vocabulary.phrases if vocabulary else None,

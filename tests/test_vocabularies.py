@@ -14,6 +14,7 @@ from vocabularies.loader import load_vocabulary, packaged_dictionary
 from vocabularies.model import Dictionary, DictionaryMeta, Entry, read_dictionary, write_dictionary
 from vocabularies.prompt import prompt_for
 from vocabularies.rescore import rescore
+from vocabularies.script import to_cyrillic
 from vocabularies.specialties import SPECIALTIES, resolve_specialty
 from vocabularies.user import UserLexicon, add_terms
 
@@ -200,6 +201,17 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
         # a short adjective before a short participle is the adverb
         ("железа диффузна увеличена", "железа диффузно увеличена"),
         ("стенка умеренна утолщена", "стенка умеренно утолщена"),
+        # a short predicate agrees with its subject: unstressed «-а» and «-о» sound alike
+        ("печень не увеличено", "печень не увеличена"),
+        (
+            "нижняя доля левого лёгкого уменьшено в объёме",
+            "нижняя доля левого лёгкого уменьшена в объёме",
+        ),
+        ("сердце расширена влево", "сердце расширено влево"),
+        ("сухожилие подлопаточной мышцы утолщена", "сухожилие подлопаточной мышцы утолщено"),
+        # a prefix heard as a preposition that cannot govern the phrase («под» + genitive)
+        ("сухожилие под лопаточной мышцы", "сухожилие подлопаточной мышцы"),
+        ("в левой под мышечной области", "в левой подмышечной области"),
     ],
 )
 def test_endings_and_agreement_are_repaired(heard: str, expected: str) -> None:
@@ -226,8 +238,98 @@ def test_endings_and_agreement_are_repaired(heard: str, expected: str) -> None:
         "Мы сидели в большой комнате и говорили о новой книге.",
         "Печень неоднородна, увеличена.",
         "Правой теменной кости без смещения.",
+        # «лёгкого» is the lung here, not an adjective of «очаг»
+        "В нижней доле левого лёгкого очаг размером 5 мм.",
+        "В средней доле правого лёгкого очаг.",
+        # the subject is unclear (plural, an adjective, another clause), or an adverb
+        "Мышцы утолщена.",
+        "Левая лёгкая коллабирована.",
+        "Печень неоднородна, увеличено.",
+        "Поджелудочная железа диффузно увеличена.",
+        "Эхоструктура диффузно неоднородная.",
+        "Жидкость под лопаточной костью.",
+        "Тень под сердечной тенью.",
     ],
 )
 def test_grammar_repair_leaves_agreeing_and_unclear_phrases(sentence: str) -> None:
     words = [t.text if t.kind == "word" else None for t in tokenize(sentence)]
     assert load_vocabulary("ct").grammar.find(words) == []
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected", "specialty"),
+    [
+        # a compound's first part heard as a word of its own
+        ("по типу пневма фиброза", "по типу пневмофиброза", "xray"),
+        ("заключение пневмой фиброз", "заключение пневмофиброз", "xray"),
+        (
+            "рентгенография левого то бедренного сустава",
+            "рентгенография левого тазобедренного сустава",
+            "trauma_orthopedics",
+        ),
+        # a preposition that is the first sound of an unknown word
+        (
+            "разрыв сухожилия на досной мышцы",
+            "разрыв сухожилия надостной мышцы",
+            "trauma_orthopedics",
+        ),
+        ("из оехогенной солидный узел", "изоэхогенной солидный узел", "ultrasound"),
+        # a split exactly into a dictionary form, even when one part is unknown
+        ("признаки острого пан креатита", "признаки острого панкреатита", "ct"),
+        # a preposition fused with the next word
+        ("лимфатические узлы неувеличены", "лимфатические узлы не увеличены", "ct"),
+        ("правое лёгкое безизменений", "правое лёгкое без изменений", "ct"),
+        ("дистального отломка сосмещением", "дистального отломка со смещением", "ct"),
+    ],
+)
+def test_word_boundaries_of_compounds_and_prepositions(
+    heard: str, expected: str, specialty: str
+) -> None:
+    words: list[str | None] = list(heard.split())
+    found = load_vocabulary(specialty).corrector.find(words)
+    for replacement in sorted(found, key=lambda r: r.start, reverse=True):
+        words[replacement.start : replacement.end] = [replacement.text]
+    assert " ".join(str(w) for w in words) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # real words whose join would be a compound only by a stretch, or with a preposition
+        "Он стоял перед ней и молчал",
+        "Под мышечной тканью видна жидкость",
+        "то бедро, то колено болит",
+        "Кошка спряталась под столом, собака лежала на диване",
+        "Всё это время дети играли во дворе со смехом",
+    ],
+)
+def test_compound_and_preposition_rules_leave_ordinary_text(sentence: str) -> None:
+    words = [t.text if t.kind == "word" else None for t in tokenize(sentence)]
+    assert load_vocabulary("trauma_orthopedics").corrector.find(words) == []
+
+
+def test_half_latin_words_are_respelled() -> None:
+    assert to_cyrillic("метastатического") == "метастатического"
+    assert to_cyrillic("zа") == "за"
+    assert to_cyrillic("Cотек") == "Сотек"
+    for unchanged in ("T2-взвешенных", "BI-RADS", "КТ-признаки", "печень"):
+        assert to_cyrillic(unchanged) == unchanged
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected", "specialty"),
+    [
+        ("в лоханочном мочеточниковом сегменте", "лоханочно-мочеточниковом", "urology"),
+        ("пояснична крестцового отдела", "пояснично-крестцового", "neuroradiology"),
+        ("магнитный резонансная томография", "магнитно-резонансная", "mri"),
+    ],
+)
+def test_compound_adjectives_get_their_linking_vowel(
+    heard: str, expected: str, specialty: str
+) -> None:
+    assert [r.text for r in load_vocabulary(specialty).phrases.find(_words(heard))] == [expected]
+
+
+def test_coordinated_adjectives_are_not_compounded() -> None:
+    assert _fixes("в просвете правой левой лёгочных артерий", "pulmonology") == []
+    assert _fixes("правая почка и левая почка", "urology") == []

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from vocabularies.phonetic import phonetic_key
 
@@ -25,6 +26,11 @@ _MIN_SINGLE_WORD = 6  # a lone short unknown word is too ambiguous to correct
 _MIN_SPLIT_LENGTH = 8
 _MIN_PART = 3
 _SPLIT_FACTOR = 0.95
+_PREPOSITION_SPLIT = 0.93
+_PREPOSITION_JOIN_PENALTY = 2.0
+_MIN_COMPOUND_TAIL = 4
+_MIN_COMPOUND_LENGTH = 9
+_COMPOUND_SCORE = 0.9
 # Words that never start a joined window: «не смещено» must not become «несмещено».
 _NO_JOIN_FIRST = frozenset(
     {
@@ -154,6 +160,16 @@ class FormIndex:
         self._fallback = fallback
         """The other specialties' forms, stricter: a chest CT also says «венозного застоя»."""
         self._cache: dict[str, tuple[str, str, float] | None] = {}
+        self._reversed: list[str] | None = None
+
+    def ending_with(self, tail: str) -> list[str]:
+        """Dictionary forms that end with ``tail`` (folded), longer than it."""
+        if self._reversed is None:
+            self._reversed = sorted(form[::-1] for form in self.forms)
+        key = tail[::-1]
+        low = bisect_left(self._reversed, key)
+        high = bisect_left(self._reversed, key + "\uffff")
+        return [form[::-1] for form in self._reversed[low:high] if len(form) > len(key)]
 
     def __contains__(self, word: str) -> bool:
         folded = word.lower().replace("ё", "е")
@@ -169,6 +185,19 @@ class FormIndex:
                 found = self._fallback.nearest(text)
             self._cache[text] = found
         return self._cache[text]
+
+
+_CONSONANTS = frozenset("бвгджзйклмнпрстфхцчшщ")
+
+
+def _splits_off(preposition: str, rest: str) -> bool:
+    """Whether «без|очаговых» may be two words: a preposition of two letters or more (not
+    «ни»), before a whole word; «со»/«во» only before two consonants, as Russian writes them."""
+    if len(preposition) < 2 or preposition == "ни" or len(rest) < _MIN_SINGLE_WORD:
+        return False
+    if preposition in {"со", "во"}:
+        return rest[0] in _CONSONANTS and rest[1] in _CONSONANTS
+    return True
 
 
 def _has_acronym(word: str) -> bool:
@@ -210,6 +239,11 @@ class NearMissCorrector:
                 candidate = self._candidate(words, start, end, any(suspects[start:end]))
                 if candidate is not None:
                     candidates.append(candidate)
+            pair = start + 1 < len(words) and all(eligible[start : start + 2])
+            if pair and not (suspects[start] or suspects[start + 1]):
+                compound = self._compound(str(words[start]), str(words[start + 1]), start)
+                if compound is not None:
+                    candidates.append(compound)
             if suspects[start]:
                 split = self._split(str(words[start]), start)
                 if split is not None:
@@ -236,6 +270,46 @@ class NearMissCorrector:
         corrected = f"{acronym}-{_restore_case(rest, form)}"
         return Replacement(position, position + 1, word, corrected, score / 100.0, source)
 
+    def _compound(self, first: str, second: str, position: int) -> Replacement | None:
+        """«пневма фиброз» → «пневмофиброз», «то бедренного» → «тазобедренного»: Whisper heard
+        a compound's first part as a word of its own. Both are real words, so the evidence
+        must be strong: the second word is exactly the end of a long dictionary form, the
+        first is that form's beginning but for a misheard sound or two, and the first word is
+        neither a dictionary word, nor a preposition or conjunction, nor a number."""
+        head, tail = _fold(first), _fold(second)
+        if (
+            head in _NO_JOIN_FIRST
+            or head in self.index
+            or len(tail) < _MIN_COMPOUND_TAIL
+            or not head.isalpha()
+        ):
+            return None
+        best: tuple[str, str, int] | None = None
+        for form in self.index.ending_with(tail):
+            if len(form) < _MIN_COMPOUND_LENGTH:
+                continue
+            prefix = form[: len(form) - len(tail)]
+            distance = Levenshtein.distance(head, prefix)
+            if distance > min(2, max(1, len(prefix) // 2)) or len(prefix) < 3:
+                continue
+            if best is None or distance < best[2]:
+                best = (form, self.index.forms[form][1], distance)
+            elif distance == best[2] and form != best[0]:
+                return None  # two compounds fit equally: do not guess
+        if best is None:
+            return None
+        form, source, distance = best
+        raw = f"{first} {second}"
+        score = _COMPOUND_SCORE - 0.02 * distance
+        return Replacement(
+            position,
+            position + 2,
+            raw,
+            _restore_case(raw, self.index.forms[form][0]),
+            score,
+            source,
+        )
+
     def _split(self, word: str, position: int) -> Replacement | None:
         """«внутрилёгочныхочагов» → two words: Whisper fused them; one part is a dictionary
         form, the other one too or a near-miss of one (an ordinary-word part is not enough:
@@ -244,9 +318,16 @@ class NearMissCorrector:
         if len(folded) < _MIN_SPLIT_LENGTH:
             return None
         best: tuple[str, str, float, str] | None = None
-        for cut in range(_MIN_PART, len(folded) - _MIN_PART + 1):
+        for cut in range(2, len(folded) - _MIN_PART + 1):
             left, right = folded[:cut], folded[cut:]
             if left in _NO_JOIN_FIRST:
+                # «безочаговых»: a preposition fused with a word — only onto a whole known word.
+                if _splits_off(left, right) and self._known(right):
+                    score = _PREPOSITION_SPLIT if right in self.index else _PREPOSITION_SPLIT - 0.02
+                    if best is None or score > best[2]:
+                        best = (word[:cut], right, score, "split")
+                continue
+            if cut < _MIN_PART:
                 continue
             if not (
                 left.replace("ё", "е") in self.index.forms
@@ -276,7 +357,8 @@ class NearMissCorrector:
         self, words: Sequence[str | None], start: int, end: int, has_suspect: bool
     ) -> Replacement | None:
         window = [str(word) for word in words[start:end]]
-        if end - start > 1 and window[0].lower() in _NO_JOIN_FIRST:
+        after_preposition = end - start > 1 and window[0].lower() in _NO_JOIN_FIRST
+        if after_preposition and not (has_suspect and end - start == 2):
             return None
         raw = " ".join(window)
         joined = "".join(window).lower()
@@ -299,8 +381,12 @@ class NearMissCorrector:
         if found is None:
             return None
         form, source, score = found
-        if form.replace("ё", "е") == joined.replace("ё", "е"):
-            return None
+        if end - start == 1 and form.replace("ё", "е") == joined.replace("ё", "е"):
+            return None  # the word is a dictionary form already
+        if after_preposition:
+            # «на досной» → «надостной», «к наружен» → «кнаружи»: the preposition is the word's
+            # first sound. It must win over the unknown word corrected on its own.
+            score -= _PREPOSITION_JOIN_PENALTY
         return Replacement(start, end, raw, _restore_case(raw, form), score / 100.0, source)
 
 

@@ -257,6 +257,14 @@ class AgreementRepair:
             return None
         return index
 
+    def _substantive(self, word: str) -> bool:
+        """«лёгкого» in «доле правого лёгкого очаг» is a noun (the lung) that ends the phrase
+        before «очаг», not an adjective of it: a dictionary word morphology also reads as a
+        noun never makes the noun after it change."""
+        return self.is_dictionary_form(word) and any(
+            "NOUN" in p.tag.grammemes for p in _parses(word)
+        )
+
     def _repair(self, words: Sequence[str | None], start: int, end: int) -> list[Replacement]:
         texts = [_fold(str(w)) for w in words[start : end + 1]]
         adjectives = [_nominal_readings(t, "ADJF") for t in texts[:-1]]
@@ -283,6 +291,8 @@ class AgreementRepair:
         shared = set.intersection(
             *({(str(_case(a.tag)), str(a.tag.number), a.tag.gender) for a in o} for o in adjectives)
         )
+        if self._substantive(texts[-2]):
+            shared = set()
         for case, number, gender in shared:  # keep the adjectives, inflect the noun
             if number == "sing" and gender != nouns[0].tag.gender:
                 continue
@@ -341,18 +351,178 @@ class AdverbRepair:
         return found
 
 
+_PREDICATE_GENDERS = frozenset({"femn", "neut"})
+_MAX_SUBJECT_DISTANCE = 5
+
+
+class PredicateRepair:
+    """A short participle or adjective agrees with its subject: «печень не увеличено» →
+    «увеличена», «сердце расширена» → «расширено». Unstressed final «-а» and «-о» sound the
+    same, so only that pair is repaired. The subject is the nearest word before the predicate,
+    in the same clause, that reads as a noun in the nominative — past adverbs, «не» and
+    genitive attributes («доля левого лёгкого уменьшена»); any other word stops the search."""
+
+    def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
+        self.is_dictionary_form = is_dictionary_form
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found: list[Replacement] = []
+        for index, item in enumerate(words):
+            if item is None:
+                continue
+            parses = _parses(_fold(item))
+            if not parses or not {"PRTS", "ADJS"} & parses[0].tag.grammemes:
+                continue
+            predicate = parses[0]
+            if predicate.tag.number != "sing" or predicate.tag.gender not in _PREDICATE_GENDERS:
+                continue
+            if self._modifies_next(words, index):
+                continue  # «диффузно увеличена», «диффузно неоднородная»: an adverb
+            gender = self._subject_gender(words, index)
+            if gender is None or gender == predicate.tag.gender:
+                continue
+            repaired = predicate.inflect({gender, "sing"})
+            if repaired is None or _ending_cost(_fold(item), repaired.word) > _MAX_COST_PER_WORD:
+                continue
+            text = repaired.word
+            text = text[:1].upper() + text[1:] if item[:1].isupper() else text
+            found.append(Replacement(index, index + 1, item, text, 0.85, SOURCE))
+        return found
+
+    def _subject_gender(self, words: Sequence[str | None], index: int) -> str | None:
+        """The feminine or neuter gender of the predicate's subject, or None when unclear."""
+        for position in range(index - 1, max(-1, index - 1 - _MAX_SUBJECT_DISTANCE), -1):
+            item = words[position]
+            if item is None:
+                return None
+            parses = _parses(_fold(item))
+            if not parses:
+                return None
+            top = parses[0].tag.grammemes
+            if {"ADVB", "PRCL"} & top or any("ADVB" in p.tag.grammemes for p in parses):
+                continue  # «не», «умеренно»
+            if "ADJS" in top and parses[0].tag.gender == "neut":
+                continue  # «диффузно»: the adverb is spelled as the neuter short adjective
+            nominative = [p for p in parses if p.tag.case == "nomn"]
+            if nominative and self._genitive_attribute(words, position, parses):
+                continue  # «сухожилие подлопаточной мышцы утолщено»
+            if not nominative:
+                if {"NOUN", "ADJF"} & top:
+                    continue  # a genitive attribute: «доля левого лёгкого»
+                return None
+            nouns = [p for p in nominative if "NOUN" in p.tag.grammemes]
+            if len(nouns) != len(nominative) or not self.is_dictionary_form(_fold(item)):
+                return None  # «лёгкая»: an adjective, or a word outside radiology
+            nouns = self._agreeing_with_adjective(words, position, nouns)
+            genders = {(p.tag.number, p.tag.gender) for p in nouns}
+            if len(genders) != 1:
+                return None
+            number, gender = genders.pop()
+            return str(gender) if number == "sing" and gender in _PREDICATE_GENDERS else None
+        return None
+
+    @staticmethod
+    def _modifies_next(words: Sequence[str | None], index: int) -> bool:
+        following = words[index + 1] if index + 1 < len(words) else None
+        if following is None:
+            return False
+        after = _parses(_fold(following))
+        return bool(after) and bool({"ADJF", "ADJS", "PRTF", "PRTS"} & after[0].tag.grammemes)
+
+    @staticmethod
+    def _agreeing_with_adjective(
+        words: Sequence[str | None], position: int, nouns: list[Any]
+    ) -> list[Any]:
+        """The readings an adjective right before agrees with («поджелудочная железа» is the
+        gland, not the plural of «железо»); all of them when there is none."""
+        if position == 0 or words[position - 1] is None or len(nouns) < 2:
+            return nouns
+        before = _nominal_readings(_fold(str(words[position - 1])), "ADJF")
+        agreeing = [n for n in nouns if any(_agrees(a, n) for a in before)]
+        return agreeing or nouns
+
+    @staticmethod
+    def _genitive_attribute(words: Sequence[str | None], position: int, parses: Any) -> bool:
+        """A noun that may be genitive, after an adjective that can only be genitive (or
+        another oblique case) and agrees with it: «подлопаточной мышцы»."""
+        if position == 0 or words[position - 1] is None:
+            return False
+        before = _parses(_fold(str(words[position - 1])))
+        if not before or "ADJF" not in before[0].tag.grammemes:
+            return False
+        if any(p.tag.case == "nomn" for p in before):
+            return False
+        genitive = [p for p in parses if p.tag.case == "gent" and "NOUN" in p.tag.grammemes]
+        return any(_agrees(a, n) for a in before if a.tag.case == "gent" for n in genitive)
+
+
+_ALL_GOVERN: dict[str, frozenset[str]] = {
+    **_GOVERNS,
+    "под": frozenset({"accs", "ablt"}),
+    "над": frozenset({"ablt"}),
+    "перед": frozenset({"ablt"}),
+    "за": frozenset({"accs", "ablt"}),
+    "с": frozenset({"gent", "ablt"}),
+    "со": frozenset({"gent", "ablt"}),
+    "к": frozenset({"datv"}),
+    "о": frozenset({"loct", "accs"}),
+}
+
+
+class PrefixJoin:
+    """A preposition that is really a prefix: «сухожилие под лопаточной мышцы» →
+    «подлопаточной мышцы». Joined, the two words are a dictionary adjective that agrees with
+    the noun after it, in a case the preposition cannot govern («под» + genitive). Where the
+    preposition could govern the phrase («под лопаточной костью») nothing changes."""
+
+    def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
+        self.is_dictionary_form = is_dictionary_form
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found: list[Replacement] = []
+        for index in range(len(words) - 2):
+            preposition, adjective, noun = words[index : index + 3]
+            if preposition is None or adjective is None or noun is None:
+                continue
+            governs = _ALL_GOVERN.get(_fold(preposition))
+            joined = _fold(preposition) + _fold(adjective)
+            if governs is None or not self.is_dictionary_form(joined):
+                continue
+            nouns = _nominal_readings(_fold(noun), "NOUN")
+            cases = {
+                _case(n.tag)
+                for a in _nominal_readings(_fold(adjective), "ADJF")
+                for n in nouns
+                if _agrees(a, n)
+            }
+            if not cases or cases & governs:
+                continue
+            if not any(_agrees(j, n) for j in _nominal_readings(joined, "ADJF") for n in nouns):
+                continue
+            raw = f"{preposition} {adjective}"
+            text = joined[:1].upper() + joined[1:] if preposition[:1].isupper() else joined
+            found.append(Replacement(index, index + 2, raw, text, 0.9, SOURCE))
+        return found
+
+
 class GrammarRepair:
-    """Case after prepositions, agreement of adjectives and nouns, adverbs before participles."""
+    """Prefixes heard as prepositions, case after prepositions, agreement of adjectives and
+    nouns, adverbs before participles, short predicates and their subjects."""
 
     def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
         self.case = CaseRepair(is_dictionary_form)
         self.agreement = AgreementRepair(is_dictionary_form)
         self.adverb = AdverbRepair(is_dictionary_form)
+        self.predicate = PredicateRepair(is_dictionary_form)
+        self.prefix = PrefixJoin(is_dictionary_form)
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
-        found = self.case.find(words)
-        taken = {r.start for r in found}
-        found += [r for r in self.agreement.find(words) if r.start not in taken]
-        taken = {r.start for r in found}
-        found += [r for r in self.adverb.find(words) if r.start not in taken]
+        found: list[Replacement] = []
+        covered: set[int] = set()
+        for repair in (self.prefix, self.case, self.agreement, self.adverb, self.predicate):
+            for replacement in repair.find(words):
+                span = set(range(replacement.start, replacement.end))
+                if not span & covered:
+                    found.append(replacement)
+                    covered |= span
         return sorted(found, key=lambda r: r.start)

@@ -32,6 +32,9 @@ MIN_KEY_SCORE = 85.0
 """Phonetic-key similarity a corrected word needs (one reduced vowel or voicing apart)."""
 MIN_SURFACE_SCORE = 70.0
 MIN_ANCHOR_LENGTH = 5
+_MIN_COMPOUND_PART = 5
+_MAX_ENDING = 3
+"""A misheard linking ending: «-ом», «-ая», «-ой» for «-о» (at most three letters cut)."""
 ABBREVIATION_HEADS = frozenset(
     {
         "признаки",
@@ -49,6 +52,14 @@ ABBREVIATION_HEADS = frozenset(
     }
 )
 """Nouns a modality abbreviation heads in reports («КТ признаки», «МР картина»)."""
+
+
+_POSITIONS = ("прав", "лев", "передн", "задн", "верхн", "нижн", "внутренн", "наружн")
+
+
+def _positional(word: str) -> bool:
+    """Sides and directions: adjectives dictated side by side as often as compounded."""
+    return word.startswith(_POSITIONS)
 
 
 def _fold(text: str) -> str:
@@ -96,8 +107,9 @@ class PhraseMatcher:
         ``is_term_form``: words never replaced here (any dictionary's word forms)."""
         self.is_term_form = is_term_form
         self.terms: list[_Term] = []
+        self.terms_and_sources = list(terms)
         by_form: dict[str, set[tuple[int, int]]] = {}
-        for text, source in terms:
+        for text, source in self.terms_and_sources:
             words = tuple(_WORD.findall(_fold(text)))
             if not 2 <= len(words) <= 4 or len(words) != len(text.split()):
                 continue
@@ -112,6 +124,15 @@ class PhraseMatcher:
             for form, found in by_form.items()
             if len({number for number, _ in found}) <= MAX_ANCHOR_TERMS
         }
+        self.compounds: dict[str, set[str]] = {}
+        """Compound adjectives' first part («лоханочно») → their second parts' forms."""
+        for text, _ in self.terms_and_sources:
+            for token in text.lower().replace("ё", "е").split():
+                first, _, second = token.partition("-")
+                if second and first[-1:] in ("о", "е") and len(first) >= _MIN_COMPOUND_PART:
+                    if _positional(first) and _positional(second):
+                        continue  # «право-левый»: «правой (и) левой» is usually two words
+                    self.compounds.setdefault(first, set()).update(lexeme(second))
         self.spoken_abbreviations: dict[str, str] = {}
         for abbreviation, spoken in abbreviations:
             for variant in spoken:
@@ -120,7 +141,7 @@ class PhraseMatcher:
                     self.spoken_abbreviations.setdefault(key, abbreviation)
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
-        found = [*self._abbreviations(words), *self._in_terms(words)]
+        found = [*self._abbreviations(words), *self._in_terms(words), *self._compounds(words)]
         taken: list[Replacement] = []
         for candidate in sorted(found, key=lambda r: (-r.score, r.start)):
             if all(candidate.end <= o.start or candidate.start >= o.end for o in taken):
@@ -156,6 +177,36 @@ class PhraseMatcher:
                     yield Replacement(
                         i, i + 2, f"{word} {following}", f"{abbreviation} {following}", 0.95, "abbr"
                     )
+
+    # --- compound adjectives -------------------------------------------------------------
+    def _compounds(self, words: Sequence[str | None]) -> Iterable[Replacement]:
+        """«лоханочном мочеточниковом» → «лоханочно-мочеточниковом», «пояснична крестцового»
+        → «пояснично-крестцового»: the hyphen is silent and the first part's linking «-о» is
+        an unstressed ending, so Whisper writes two adjectives. Only for compounds of the
+        dictionaries, and only when the second word is a form of the compound's second part."""
+        for index in range(len(words) - 1):
+            first, second = words[index], words[index + 1]
+            if first is None or second is None or not first.isalpha():
+                continue
+            head, tail = _fold(first), _fold(second)
+            stem = head[:-1]
+            while len(stem) >= _MIN_COMPOUND_PART - 1:
+                linking = self._linking_form(head, stem, tail)
+                if linking is not None:
+                    raw = f"{first} {second}"
+                    text = _restore_case(first, f"{linking}-{tail}")
+                    yield Replacement(index, index + 2, raw, text, 0.95, "compound")
+                    break
+                stem = stem[:-1]
+                if len(head) - len(stem) > _MAX_ENDING:
+                    break
+
+    def _linking_form(self, head: str, stem: str, tail: str) -> str | None:
+        for vowel in ("о", "е"):
+            linking = stem + vowel
+            if linking != head and tail in self.compounds.get(linking, ()):
+                return linking
+        return None
 
     # --- multi-word terms ----------------------------------------------------------------
     def _in_terms(self, words: Sequence[str | None]) -> Iterable[Replacement]:

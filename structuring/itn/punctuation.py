@@ -62,6 +62,20 @@ _VARIANTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ("удалить", "последнее", "предложение"),
     ),
 )
+# «Описание 2 и точи», «описание и двое точки»: after a section word the colon is also heard
+# as a numeral («дво-» ≈ «два») or behind a stray «и». Only there: «2 точки» elsewhere is text.
+_COLON_AFTER_SECTION = (
+    (r"(?:2|два|две|двое)", r"и", r"точ(?:ки|ек|ей|и|ка)"),
+    (r"(?:2|два|две|двое)", r"точ(?:ки|ек|ей|и|ка)"),
+    (r"и", r"двоеточи[еяй]?"),
+    (r"и", r"двое", r"и", r"точ(?:ки|ек|ей|и|ка)"),
+    (r"и", r"двое", r"точ(?:ки|ек|ей|и|ка)"),
+)
+_VARIANTS += tuple(
+    ((section, *colon), (section, "двоеточие"))
+    for section in sorted(_SECTION_WORDS)
+    for colon in _COLON_AFTER_SECTION
+)
 _VARIANT_PATTERNS = tuple(
     (tuple(re.compile(p) for p in pattern), canonical) for pattern, canonical in _VARIANTS
 )
