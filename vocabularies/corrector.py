@@ -31,6 +31,9 @@ _PREPOSITION_JOIN_PENALTY = 2.0
 _MIN_COMPOUND_TAIL = 4
 _MIN_COMPOUND_LENGTH = 9
 _COMPOUND_SCORE = 0.9
+_KEY_WEIGHT = 0.6
+"""Sound-alike counts more than spelled-alike: Whisper misspells by ear («мененгемы»). At 0.5
+«гимотом», «мышилке» stayed; at 0.7 general text started to change (docs/dictionaries.md)."""
 # Words that never start a joined window: «не смещено» must not become «несмещено».
 _NO_JOIN_FIRST = frozenset(
     {
@@ -129,14 +132,17 @@ class KeyTable:
     def nearest(self, text: str) -> tuple[str, str, float] | None:
         key = phonetic_key(text)
         cutoff = min(_threshold(len(key)) + self.strictness, 100.0)
-        # Score = mean of sound-alike (key) and spelled-alike (surface) similarity: a sound
-        # match alone maps rare correct words onto unrelated ones («тяжистой» → «тяжестями»).
+        # Score = weighted mean of sound-alike (key) and spelled-alike (surface) similarity: a
+        # sound match alone maps rare correct words onto unrelated ones («тяжистой» →
+        # «тяжестями»).
         best: tuple[str, str, float] | None = None
         for found_key, key_score, _ in process.extract(
             key, self._shortlist(key), scorer=fuzz.ratio, score_cutoff=cutoff - 8, limit=8
         ):
             for form, source in self.by_key[found_key]:
-                score = (key_score + fuzz.ratio(_fold(text), _fold(form))) / 2
+                score = _KEY_WEIGHT * key_score + (1 - _KEY_WEIGHT) * fuzz.ratio(
+                    _fold(text), _fold(form)
+                )
                 if score >= cutoff and (best is None or score > best[2]):
                     best = (form, source, score)
         return best

@@ -75,8 +75,25 @@ def _adjective_readings(word: str, cases: frozenset[str]) -> set[tuple[str, str,
 
 def _split_ending_follows(words: Sequence[str | None], index: int) -> bool:
     """«гематом и» is «гематомы» split by Whisper: its ending is not where the noun ends."""
+    return bool(split_ending_forms(words, index))
+
+
+def split_ending_forms(words: Sequence[str | None], index: int) -> list[Any]:
+    """Readings of forms of ``words[index]`` that sound like it joined with the one-letter
+    word after it («гематом и» → «гематомы», «скопления и» → «скопление»); [] if none."""
+    item = words[index]
     following = words[index + 1] if index + 1 < len(words) else None
-    return following is not None and len(following) == 1
+    if item is None or following is None or len(following) != 1 or not following.isalpha():
+        return []
+    word, letter = _fold(item), _fold(following)
+    heard = _sound(word[-1] + letter)
+    found = []
+    for parse in _parses(word)[:1]:
+        for form in parse.lexeme:
+            tail = form.word[len(word) - 1 :]
+            if form.word.startswith(word[:-1]) and tail and _sound(tail) == heard:
+                found.append(form)
+    return found
 
 
 def _fold(word: str) -> str:
@@ -193,6 +210,12 @@ def _agrees(adjective: Any, noun: Any) -> bool:
     return adjective.tag.gender == noun.tag.gender or "ms-f" in noun.tag.grammemes
 
 
+def _adjectives_agree(adjectives: list[list[Any]]) -> bool:
+    """Whether the adjectives share a case, number and gender."""
+    keys = [{(_case(a.tag), a.tag.number, a.tag.gender) for a in options} for options in adjectives]
+    return bool(set.intersection(*keys)) if keys else True
+
+
 def _nominal_readings(word: str, pos: str) -> list[Any]:
     """Readings as ``pos`` of a word whose likeliest reading is one («при» is no noun)."""
     parses = _parses(word)
@@ -229,15 +252,21 @@ class AgreementRepair:
             if chain is None:
                 index += 1
                 continue
-            found += self._repair(words, index, chain)
-            index = chain + 1
+            after_preposition = self._after_preposition(words, index)
+            repaired = self._repair(words, index, chain, after_preposition)
+            found += repaired
+            # After a preposition an unrepaired chain may still hold a shorter one.
+            index = index + 1 if after_preposition and not repaired else chain + 1
         return found
+
+    @staticmethod
+    def _after_preposition(words: Sequence[str | None], start: int) -> bool:
+        before = words[start - 1] if start else None
+        return before is not None and _fold(before) in _ALL_GOVERN
 
     def _chain(self, words: Sequence[str | None], start: int) -> int | None:
         """Index of the noun ending the adjectives that start at ``start``."""
         before = _fold(str(words[start - 1])) if start and words[start - 1] is not None else ""
-        if before in _GOVERNS:
-            return None  # CaseRepair's business
         if before in {"и", "или"}:
             return None  # «правого и левого желудочков»: coordinated adjectives, plural noun
         index = start
@@ -250,6 +279,8 @@ class AgreementRepair:
             index += 1
         if index == start or index >= len(words) or words[index] is None:
             return None
+        if before in _ALL_GOVERN and index - start < 2:
+            return None  # one adjective after a preposition: CaseRepair's business
         noun = _fold(str(words[index]))
         if not self._known(noun) or not _nominal_readings(noun, "NOUN"):
             return None
@@ -265,11 +296,18 @@ class AgreementRepair:
             "NOUN" in p.tag.grammemes for p in _parses(word)
         )
 
-    def _repair(self, words: Sequence[str | None], start: int, end: int) -> list[Replacement]:
+    def _repair(
+        self, words: Sequence[str | None], start: int, end: int, after_preposition: bool = False
+    ) -> list[Replacement]:
+        """After a preposition («на передние крестообразной связки») only adjectives that
+        disagree with each other are repaired, and only on the adjectives' side: the noun's
+        case is the preposition's business."""
         texts = [_fold(str(w)) for w in words[start : end + 1]]
         adjectives = [_nominal_readings(t, "ADJF") for t in texts[:-1]]
         nouns = _nominal_readings(texts[-1], "NOUN")
         if any(all(any(_agrees(a, n) for a in options) for options in adjectives) for n in nouns):
+            return []
+        if after_preposition and _adjectives_agree(adjectives):
             return []
         if len({n.normal_form for n in nouns}) != 1 or not any(
             self.is_dictionary_form(t) for t in texts
@@ -291,7 +329,7 @@ class AgreementRepair:
         shared = set.intersection(
             *({(str(_case(a.tag)), str(a.tag.number), a.tag.gender) for a in o} for o in adjectives)
         )
-        if self._substantive(texts[-2]):
+        if self._substantive(texts[-2]) or after_preposition:
             shared = set()
         for case, number, gender in shared:  # keep the adjectives, inflect the noun
             if number == "sing" and gender != nouns[0].tag.gender:
@@ -456,6 +494,58 @@ class PredicateRepair:
         return any(_agrees(a, n) for a in before if a.tag.case == "gent" for n in genitive)
 
 
+class SplitEndingRepair:
+    """An ending Whisper wrote as a word of its own: «внутримозговой гематом и» →
+    «внутримозговой гематомы», «медиально и суставное пространство» → «медиальное». The
+    joined form must agree with the adjective before it (a noun) or with the word after it
+    (an adjective) where the written word does not; a unique such form only."""
+
+    def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
+        self.is_dictionary_form = is_dictionary_form
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found: list[Replacement] = []
+        for index in range(len(words) - 1):
+            forms = split_ending_forms(words, index)
+            if not forms or not self.is_dictionary_form(_fold(str(words[index]))):
+                continue
+            fits = [f for f in forms if self._fits(words, index, f)]
+            if len({f.word for f in fits}) > 1 and self._after_noun(words, index):
+                # «признаки внутримозговой гематом и»: after a noun, the genitive attribute
+                fits = [f for f in fits if f.tag.case == "gent"]
+            fitting = {f.word for f in fits}
+            if len(fitting) != 1:
+                continue
+            item = str(words[index])
+            text = fitting.pop()
+            text = text[:1].upper() + text[1:] if item[:1].isupper() else text
+            raw = f"{item} {words[index + 1]}"
+            found.append(Replacement(index, index + 2, raw, text, 0.85, SOURCE))
+        return found
+
+    @staticmethod
+    def _after_noun(words: Sequence[str | None], index: int) -> bool:
+        before = words[index - 2] if index >= 2 else None
+        parses = _parses(_fold(before)) if before is not None else ()
+        return bool(parses) and "NOUN" in parses[0].tag.grammemes
+
+    @staticmethod
+    def _fits(words: Sequence[str | None], index: int, form: Any) -> bool:
+        written = _parses(_fold(str(words[index])))
+        if "NOUN" in form.tag.grammemes and index > 0 and words[index - 1] is not None:
+            before = _nominal_readings(_fold(str(words[index - 1])), "ADJF")
+            return any(_agrees(a, form) for a in before) and not any(
+                _agrees(a, w) for a in before for w in written if "NOUN" in w.tag.grammemes
+            )
+        after = words[index + 2] if index + 2 < len(words) else None
+        if "ADJF" in form.tag.grammemes and after is not None:
+            following = [p for p in _parses(_fold(after)) if {"ADJF", "NOUN"} & p.tag.grammemes]
+            return any(_agrees(form, p) for p in following) and not any(
+                _agrees(w, p) for w in written if "ADJF" in w.tag.grammemes for p in following
+            )
+        return False
+
+
 _ALL_GOVERN: dict[str, frozenset[str]] = {
     **_GOVERNS,
     "под": frozenset({"accs", "ablt"}),
@@ -515,11 +605,20 @@ class GrammarRepair:
         self.adverb = AdverbRepair(is_dictionary_form)
         self.predicate = PredicateRepair(is_dictionary_form)
         self.prefix = PrefixJoin(is_dictionary_form)
+        self.split_ending = SplitEndingRepair(is_dictionary_form)
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
         found: list[Replacement] = []
         covered: set[int] = set()
-        for repair in (self.prefix, self.case, self.agreement, self.adverb, self.predicate):
+        repairs = (
+            self.prefix,
+            self.split_ending,
+            self.case,
+            self.agreement,
+            self.adverb,
+            self.predicate,
+        )
+        for repair in repairs:
             for replacement in repair.find(words):
                 span = set(range(replacement.start, replacement.end))
                 if not span & covered:

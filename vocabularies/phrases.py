@@ -30,7 +30,7 @@ MAX_ANCHOR_TERMS = 25
 """A word in more multi-word terms than this is too generic to anchor a correction."""
 MIN_KEY_SCORE = 85.0
 """Phonetic-key similarity a corrected word needs (one reduced vowel or voicing apart)."""
-MIN_SURFACE_SCORE = 70.0
+MIN_SURFACE_SCORE = 65.0
 MIN_ANCHOR_LENGTH = 5
 _MIN_COMPOUND_PART = 5
 _MAX_ENDING = 3
