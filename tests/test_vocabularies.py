@@ -290,6 +290,11 @@ def test_grammar_repair_leaves_agreeing_and_unclear_phrases(sentence: str) -> No
             "trauma_orthopedics",
         ),
         ("из оехогенной солидный узел", "изоэхогенной солидный узел", "ultrasound"),
+        # a preposition before a word no preposition governs is a first sound
+        ("смещение отломка к наружен", "смещение отломка кнаружи", "trauma_orthopedics"),
+        ("переломы перед не боковых отрезков", "переломы переднебоковых отрезков", "xray"),
+        # compounds compared by sound: «один» is «адено-» with reduced vowels
+        ("в левой половине один гипофиза", "в левой половине аденогипофиза", "neuroradiology"),
         # a split exactly into a dictionary form, even when one part is unknown
         ("признаки острого пан креатита", "признаки острого панкреатита", "ct"),
         # a preposition fused with the next word
@@ -317,6 +322,8 @@ def test_word_boundaries_of_compounds_and_prepositions(
         "то бедро, то колено болит",
         "Кошка спряталась под столом, собака лежала на диване",
         "Всё это время дети играли во дворе со смехом",
+        "Он пришёл к нам и сказал, что при этом всё в норме",
+        "Один день он провёл в постели",
     ],
 )
 def test_compound_and_preposition_rules_leave_ordinary_text(sentence: str) -> None:

@@ -27,7 +27,6 @@ _MIN_SPLIT_LENGTH = 8
 _MIN_PART = 3
 _SPLIT_FACTOR = 0.95
 _PREPOSITION_SPLIT = 0.93
-_PREPOSITION_JOIN_PENALTY = 2.0
 _MIN_COMPOUND_TAIL = 4
 _MIN_COMPOUND_LENGTH = 9
 _COMPOUND_SCORE = 0.9
@@ -129,7 +128,8 @@ class KeyTable:
                 found += band.around(len(key))
         return list(dict.fromkeys(found))
 
-    def nearest(self, text: str) -> tuple[str, str, float] | None:
+    def nearest(self, text: str, start: str = "") -> tuple[str, str, float] | None:
+        """Best form that begins with ``start`` (folded)."""
         key = phonetic_key(text)
         cutoff = min(_threshold(len(key)) + self.strictness, 100.0)
         # Score = weighted mean of sound-alike (key) and spelled-alike (surface) similarity: a
@@ -137,9 +137,15 @@ class KeyTable:
         # «тяжестями»).
         best: tuple[str, str, float] | None = None
         for found_key, key_score, _ in process.extract(
-            key, self._shortlist(key), scorer=fuzz.ratio, score_cutoff=cutoff - 8, limit=8
+            key,
+            self._shortlist(key),
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff - 8,
+            limit=64 if start else 8,  # most keys fail the start: look further
         ):
             for form, source in self.by_key[found_key]:
+                if not _fold(form).startswith(start):
+                    continue
                 score = _KEY_WEIGHT * key_score + (1 - _KEY_WEIGHT) * fuzz.ratio(
                     _fold(text), _fold(form)
                 )
@@ -157,9 +163,12 @@ class FormIndex:
         broad: frozenset[str] = frozenset(),
         known: frozenset[str] = frozenset(),
         fallback: KeyTable | None = None,
+        spoken: frozenset[str] = frozenset(),
     ) -> None:
         self.forms = {form.replace("ё", "е"): (form, source) for form, source in forms.items()}
         self.known = known
+        self.spoken = spoken
+        """Forms that are only how an abbreviation is said («один» of «T1»), not terms."""
         """Forms of all packaged dictionaries, active or not: never "corrected" away."""
         self._core = KeyTable({f: s for f, s in forms.items() if s not in broad}, 0.0)
         self._broad = KeyTable({f: s for f, s in forms.items() if s in broad}, 6.0)
@@ -181,18 +190,21 @@ class FormIndex:
         folded = word.lower().replace("ё", "е")
         return folded in self.forms or folded in self.known
 
-    def nearest(self, text: str) -> tuple[str, str, float] | None:
-        """Best (form, dictionary, score 0-100) for ``text``, or None below the threshold."""
-        if text not in self._cache:
+    def nearest(self, text: str, start: str = "") -> tuple[str, str, float] | None:
+        """Best (form, dictionary, score 0-100) for ``text``, or None below the threshold;
+        only forms beginning with ``start`` (folded) if given."""
+        cache_key = f"{start}|{text}"
+        if cache_key not in self._cache:
             if len(self._cache) > 50_000:
                 self._cache.clear()
-            found = self._core.nearest(text) or self._broad.nearest(text)
+            found = self._core.nearest(text, start) or self._broad.nearest(text, start)
             if found is None and self._fallback is not None:
-                found = self._fallback.nearest(text)
-            self._cache[text] = found
-        return self._cache[text]
+                found = self._fallback.nearest(text, start)
+            self._cache[cache_key] = found
+        return self._cache[cache_key]
 
 
+_PREPOSITIONS = _NO_JOIN_FIRST - {"не", "ни", "и", "а"}
 _CONSONANTS = frozenset("бвгджзйклмнпрстфхцчшщ")
 
 
@@ -218,9 +230,16 @@ def _restore_case(raw: str, corrected: str) -> str:
 class NearMissCorrector:
     """Finds replacements in a word sequence; ``None`` items are barriers (punctuation)."""
 
-    def __init__(self, index: FormIndex, is_ordinary: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        index: FormIndex,
+        is_ordinary: Callable[[str], bool],
+        takes_case: Callable[[str], bool] = lambda word: True,
+    ) -> None:
+        """``takes_case``: whether a word can be in a case, i.e. can follow a preposition."""
         self.index = index
         self.is_ordinary = is_ordinary
+        self.takes_case = takes_case
 
     def _known(self, word: str) -> bool:
         return word in self.index or self.is_ordinary(word)
@@ -239,10 +258,19 @@ class NearMissCorrector:
         ]
         suspects = [bool(eligible[i]) and self._suspect(str(words[i])) for i in range(len(words))]
         for start in range(len(words)):
+            # «к наружен», «перед не боковых»: a word no preposition can govern makes the
+            # preposition the first sound of a word, as an unknown word would.
+            split_prefix = (
+                start + 1 < len(words)
+                and eligible[start + 1]
+                and str(words[start]).lower() in _PREPOSITIONS
+                and not self.takes_case(str(words[start + 1]))
+            )
             for end in range(start + 1, min(start + _MAX_WINDOW, len(words)) + 1):
                 if not all(eligible[start:end]):
                     break
-                candidate = self._candidate(words, start, end, any(suspects[start:end]))
+                suspect = any(suspects[start:end]) or (split_prefix and end - start > 1)
+                candidate = self._candidate(words, start, end, suspect, split_prefix)
                 if candidate is not None:
                     candidates.append(candidate)
             pair = start + 1 < len(words) and all(eligible[start : start + 2])
@@ -285,17 +313,19 @@ class NearMissCorrector:
         head, tail = _fold(first), _fold(second)
         if (
             head in _NO_JOIN_FIRST
-            or head in self.index
+            or (head in self.index and head not in self.index.spoken)
             or len(tail) < _MIN_COMPOUND_TAIL
             or not head.isalpha()
         ):
             return None
         best: tuple[str, str, int] | None = None
+        heard = phonetic_key(head)
         for form in self.index.ending_with(tail):
             if len(form) < _MIN_COMPOUND_LENGTH:
                 continue
             prefix = form[: len(form) - len(tail)]
-            distance = Levenshtein.distance(head, prefix)
+            # By sound: «один гипофиза» is «адено-гипофиза» with reduced vowels.
+            distance = Levenshtein.distance(heard, phonetic_key(prefix))
             if distance > min(2, max(1, len(prefix) // 2)) or len(prefix) < 3:
                 continue
             if best is None or distance < best[2]:
@@ -360,11 +390,16 @@ class NearMissCorrector:
         return Replacement(position, position + 1, word, text, best[2], best[3])
 
     def _candidate(
-        self, words: Sequence[str | None], start: int, end: int, has_suspect: bool
+        self,
+        words: Sequence[str | None],
+        start: int,
+        end: int,
+        has_suspect: bool,
+        split_prefix: bool = False,
     ) -> Replacement | None:
         window = [str(word) for word in words[start:end]]
         after_preposition = end - start > 1 and window[0].lower() in _NO_JOIN_FIRST
-        if after_preposition and not (has_suspect and end - start == 2):
+        if after_preposition and not (has_suspect and (end - start == 2 or split_prefix)):
             return None
         raw = " ".join(window)
         joined = "".join(window).lower()
@@ -383,16 +418,14 @@ class NearMissCorrector:
             return Replacement(start, end, raw, _restore_case(raw, form), 1.0, source)
         if len(joined) < _MIN_SINGLE_WORD:
             return None
-        found = self.index.nearest(joined)
+        # Joined onto a preposition, the form must keep its first letter («к наружен» →
+        # «кнаружи», never «наружен» alone).
+        found = self.index.nearest(joined, joined[:1] if after_preposition else "")
         if found is None:
             return None
         form, source, score = found
         if end - start == 1 and form.replace("ё", "е") == joined.replace("ё", "е"):
             return None  # the word is a dictionary form already
-        if after_preposition:
-            # «на досной» → «надостной», «к наружен» → «кнаружи»: the preposition is the word's
-            # first sound. It must win over the unknown word corrected on its own.
-            score -= _PREPOSITION_JOIN_PENALTY
         return Replacement(start, end, raw, _restore_case(raw, form), score / 100.0, source)
 
 

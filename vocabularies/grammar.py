@@ -54,6 +54,13 @@ def _parses(word: str) -> tuple[Any, ...]:
     return tuple(p for p in _morph().parse(word) if not _RARE & p.tag.grammemes)
 
 
+def takes_case(word: str) -> bool:
+    """Whether some reading of ``word`` has a case (a word a preposition could govern);
+    a word morphology does not know might."""
+    parses = _parses(_fold(word))
+    return not parses or any(p.tag.case is not None for p in parses)
+
+
 def _case(tag: Any) -> str | None:
     return "loct" if tag.case == "loc2" else tag.case  # «в углу» is a locative
 

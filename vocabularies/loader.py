@@ -11,7 +11,7 @@ from pathlib import Path
 import pymorphy3
 
 from vocabularies.corrector import FormIndex, KeyTable, NearMissCorrector
-from vocabularies.grammar import GrammarRepair
+from vocabularies.grammar import GrammarRepair, takes_case
 from vocabularies.lexicon import is_ordinary_word
 from vocabularies.model import Dictionary, read_dictionary
 from vocabularies.phrases import PhraseMatcher
@@ -116,6 +116,7 @@ def load_vocabulary(specialty: str | None = None, user_folder: Path | None = Non
         broad=BROAD,
         known=frozenset(form.replace("ё", "е") for form in packaged_forms()),
         fallback=_fallback_table(),
+        spoken=frozenset(f for f, source in packaged_forms().items() if source == "abbreviations"),
     )
     active_dictionaries = (*extra, *dictionaries)
     phrases = PhraseMatcher(
@@ -140,7 +141,7 @@ def load_vocabulary(specialty: str | None = None, user_folder: Path | None = Non
         key,
         active_dictionaries,
         index,
-        NearMissCorrector(index, is_ordinary_word),
+        NearMissCorrector(index, is_ordinary_word, takes_case),
         phrases,
         GrammarRepair(lambda word: word.lower().replace("ё", "е") in core),
     )
