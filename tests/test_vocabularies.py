@@ -211,6 +211,9 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
         ),
         ("сердце расширена влево", "сердце расширено влево"),
         ("сухожилие подлопаточной мышцы утолщена", "сухожилие подлопаточной мышцы утолщено"),
+        # …and a subject whose singular sounds like the plural written takes the singular
+        ("сухожилия подлопаточной мышцы утолщена", "сухожилие подлопаточной мышцы утолщено"),
+        ("средостения смещено вправо", "средостение смещено вправо"),
         # an ending written as a word of its own, joined where it makes the phrase agree
         (
             "признаки внутримозговой гематом и в области",
@@ -345,9 +348,12 @@ def test_half_latin_words_are_respelled() -> None:
         ("в лоханочном мочеточниковом сегменте", "лоханочно-мочеточниковом", "urology"),
         ("пояснична крестцового отдела", "пояснично-крестцового", "neuroradiology"),
         ("магнитный резонансная томография", "магнитно-резонансная", "mri"),
+        ("в нижнем внутреннем квадранте", "нижневнутреннем", "mammography"),
+        # a generic anchor («мозга») with a word one sound from the term's
+        ("зоны отёка косного мозга", "костного", "trauma_orthopedics"),
     ],
 )
-def test_compound_adjectives_get_their_linking_vowel(
+def test_compounds_and_generic_anchors_in_phrases(
     heard: str, expected: str, specialty: str
 ) -> None:
     assert [r.text for r in load_vocabulary(specialty).phrases.find(_words(heard))] == [expected]
@@ -356,3 +362,4 @@ def test_compound_adjectives_get_their_linking_vowel(
 def test_coordinated_adjectives_are_not_compounded() -> None:
     assert _fixes("в просвете правой левой лёгочных артерий", "pulmonology") == []
     assert _fixes("правая почка и левая почка", "urology") == []
+    assert _fixes("в правой нижней доле и левой верхней доле", "pulmonology") == []

@@ -400,6 +400,20 @@ _PREDICATE_GENDERS = frozenset({"femn", "neut"})
 _MAX_SUBJECT_DISTANCE = 5
 
 
+def _with_case_of(raw: str, text: str) -> str:
+    return text[:1].upper() + text[1:] if raw[:1].isupper() else text
+
+
+def _predicate_form(item: str, predicate: Any, gender: str) -> str | None:
+    """``item`` (a short form) in ``gender``, singular, if that only changes «-а»/«-о»."""
+    if gender not in _PREDICATE_GENDERS:
+        return None
+    repaired = predicate.inflect({gender, "sing"})
+    if repaired is None or _ending_cost(_fold(item), repaired.word) > _MAX_COST_PER_WORD:
+        return None
+    return _with_case_of(item, repaired.word)
+
+
 class PredicateRepair:
     """A short participle or adjective agrees with its subject: «печень не увеличено» →
     «увеличена», «сердце расширена» → «расширено». Unstressed final «-а» and «-о» sound the
@@ -423,19 +437,67 @@ class PredicateRepair:
                 continue
             if self._modifies_next(words, index):
                 continue  # «диффузно увеличена», «диффузно неоднородная»: an adverb
-            gender = self._subject_gender(words, index)
-            if gender is None or gender == predicate.tag.gender:
+            subject = self._subject(words, index)
+            if subject is None:
                 continue
-            repaired = predicate.inflect({gender, "sing"})
-            if repaired is None or _ending_cost(_fold(item), repaired.word) > _MAX_COST_PER_WORD:
+            position, nouns = subject
+            numbers = {(p.tag.number, p.tag.gender) for p in nouns}
+            if len(numbers) != 1:
                 continue
-            text = repaired.word
-            text = text[:1].upper() + text[1:] if item[:1].isupper() else text
-            found.append(Replacement(index, index + 1, item, text, 0.85, SOURCE))
+            number, gender = numbers.pop()
+            if number == "plur":
+                # «сухожилия … утолщена»: a singular whose ending sounds like the plural
+                found += self._singular_subject(words, position, nouns, index, predicate)
+                continue
+            if gender not in _PREDICATE_GENDERS or gender == predicate.tag.gender:
+                continue
+            repair = _predicate_form(item, predicate, str(gender))
+            if repair is not None:
+                found.append(Replacement(index, index + 1, item, repair, 0.85, SOURCE))
         return found
 
-    def _subject_gender(self, words: Sequence[str | None], index: int) -> str | None:
-        """The feminine or neuter gender of the predicate's subject, or None when unclear."""
+    def _singular_subject(
+        self,
+        words: Sequence[str | None],
+        position: int,
+        nouns: list[Any],
+        index: int,
+        predicate: Any,
+    ) -> list[Replacement]:
+        """The subject's singular when it sounds the same as the plural written («-ия» /
+        «-ие»), no adjective stands before it, and the predicate agrees with it (repaired by
+        «-а»/«-о» if need be)."""
+        before = words[position - 1] if position else None
+        if before is not None and _nominal_readings(_fold(before), "ADJF"):
+            return []
+        written = _fold(str(words[position]))
+        singulars = {
+            form.word: form
+            for noun in nouns
+            if (form := noun.inflect({"sing", "nomn"})) is not None
+            and _ending_cost(written, form.word) == 0
+        }
+        if len(singulars) != 1:
+            return []
+        singular = next(iter(singulars.values()))
+        gender = str(singular.tag.gender)
+        predicate_text = str(words[index])
+        if gender != predicate.tag.gender:
+            repaired = _predicate_form(predicate_text, predicate, gender)
+            if repaired is None:
+                return []
+            predicate_text = repaired
+        raw = str(words[position])
+        subject_text = _with_case_of(raw, singular.word)
+        found = [Replacement(position, position + 1, raw, subject_text, 0.85, SOURCE)]
+        if predicate_text != words[index]:
+            found.append(
+                Replacement(index, index + 1, str(words[index]), predicate_text, 0.85, SOURCE)
+            )
+        return found
+
+    def _subject(self, words: Sequence[str | None], index: int) -> tuple[int, list[Any]] | None:
+        """Position and nominative noun readings of the predicate's subject, or None."""
         for position in range(index - 1, max(-1, index - 1 - _MAX_SUBJECT_DISTANCE), -1):
             item = words[position]
             if item is None:
@@ -458,12 +520,7 @@ class PredicateRepair:
             nouns = [p for p in nominative if "NOUN" in p.tag.grammemes]
             if len(nouns) != len(nominative) or not self.is_dictionary_form(_fold(item)):
                 return None  # «лёгкая»: an adjective, or a word outside radiology
-            nouns = self._agreeing_with_adjective(words, position, nouns)
-            genders = {(p.tag.number, p.tag.gender) for p in nouns}
-            if len(genders) != 1:
-                return None
-            number, gender = genders.pop()
-            return str(gender) if number == "sing" and gender in _PREDICATE_GENDERS else None
+            return position, self._agreeing_with_adjective(words, position, nouns)
         return None
 
     @staticmethod

@@ -32,6 +32,10 @@ MIN_KEY_SCORE = 85.0
 """Phonetic-key similarity a corrected word needs (one reduced vowel or voicing apart)."""
 MIN_SURFACE_SCORE = 65.0
 MIN_ANCHOR_LENGTH = 5
+MAX_GENERIC_TERMS = 300
+STRICT_KEY_SCORE = 92.0
+STRICT_SURFACE_SCORE = 80.0
+"""What a word anchored by a generic word must reach (one sound apart in a long word)."""
 _MIN_COMPOUND_PART = 5
 _MAX_ENDING = 3
 """A misheard linking ending: «-ом», «-ая», «-ой» for «-о» (at most three letters cut)."""
@@ -78,7 +82,11 @@ def lexeme(word: str) -> tuple[str, ...]:
     forms = [_fold(word)]
     if not _morph().word_is_known(word.lower()):
         return tuple(forms)
-    for parse in _morph().parse(word.lower())[:1]:
+    parses = _morph().parse(word.lower())
+    # A term's words are in their dictionary form: «отёк» is the noun whose lemma it is, not
+    # the likelier past tense of «отечь».
+    lemmas = [p for p in parses if _fold(p.normal_form) == _fold(word)]
+    for parse in lemmas or parses[:1]:
         forms += [_fold(form.word) for form in parse.lexeme]
     return tuple(dict.fromkeys(forms))
 
@@ -124,6 +132,13 @@ class PhraseMatcher:
             for form, found in by_form.items()
             if len({number for number, _ in found}) <= MAX_ANCHOR_TERMS
         }
+        self.generic_anchors = {
+            form: tuple(sorted(found))
+            for form, found in by_form.items()
+            if MAX_ANCHOR_TERMS < len({number for number, _ in found}) <= MAX_GENERIC_TERMS
+        }
+        """«мозга», «кости»: in many terms, so the word they anchor must sound almost the
+        same as the term's word («косного мозга» → «костного мозга»)."""
         self.compounds: dict[str, set[str]] = {}
         """Compound adjectives' first part («лоханочно») → their second parts' forms."""
         for text, _ in self.terms_and_sources:
@@ -191,21 +206,28 @@ class PhraseMatcher:
             head, tail = _fold(first), _fold(second)
             stem = head[:-1]
             while len(stem) >= _MIN_COMPOUND_PART - 1:
-                linking = self._linking_form(head, stem, tail)
-                if linking is not None:
+                compound = self._compound(head, stem, tail)
+                if compound is not None:
                     raw = f"{first} {second}"
-                    text = _restore_case(first, f"{linking}-{tail}")
-                    yield Replacement(index, index + 2, raw, text, 0.95, "compound")
+                    yield Replacement(
+                        index, index + 2, raw, _restore_case(first, compound), 0.95, "compound"
+                    )
                     break
                 stem = stem[:-1]
                 if len(head) - len(stem) > _MAX_ENDING:
                     break
 
-    def _linking_form(self, head: str, stem: str, tail: str) -> str | None:
+    def _compound(self, head: str, stem: str, tail: str) -> str | None:
+        """The compound of ``stem`` + a linking vowel + ``tail``: hyphenated as the
+        dictionaries write it, or solid («нижнем внутреннем» → «нижневнутреннем»)."""
         for vowel in ("о", "е"):
             linking = stem + vowel
-            if linking != head and tail in self.compounds.get(linking, ()):
-                return linking
+            if linking == head:
+                continue
+            if tail in self.compounds.get(linking, ()):
+                return f"{linking}-{tail}"
+            if len(tail) >= _MIN_COMPOUND_PART and self.is_term_form(linking + tail):
+                return linking + tail
         return None
 
     # --- multi-word terms ----------------------------------------------------------------
@@ -215,18 +237,26 @@ class PhraseMatcher:
         for i, word in enumerate(folded):
             if word is None:
                 continue
-            for number, position in self.anchors.get(word, ()):
-                start = i - position
-                term = self.terms[number]
-                if (start, number) in seen or start < 0 or start + len(term.words) > len(words):
-                    continue
-                seen.add((start, number))
-                replacement = self._match(words, folded, start, term)
-                if replacement is not None:
-                    yield replacement
+            for strict, anchors in ((False, self.anchors), (True, self.generic_anchors)):
+                for number, position in anchors.get(word, ()):
+                    start = i - position
+                    term = self.terms[number]
+                    if (start, number) in seen or start < 0:
+                        continue
+                    if start + len(term.words) > len(words):
+                        continue
+                    seen.add((start, number))
+                    replacement = self._match(words, folded, start, term, strict)
+                    if replacement is not None:
+                        yield replacement
 
     def _match(
-        self, words: Sequence[str | None], folded: list[str | None], start: int, term: _Term
+        self,
+        words: Sequence[str | None],
+        folded: list[str | None],
+        start: int,
+        term: _Term,
+        strict: bool = False,
     ) -> Replacement | None:
         fixes: list[tuple[int, str, float]] = []
         for offset, term_word in enumerate(term.words):
@@ -240,7 +270,7 @@ class PhraseMatcher:
                 return None
             if self.is_term_form(raw):
                 return None
-            best = _nearest_form(raw, forms)
+            best = _nearest_form(raw, forms, strict)
             if best is None:
                 return None
             fixes.append((start + offset, best[0], best[1]))
@@ -253,14 +283,17 @@ class PhraseMatcher:
         )
 
 
-def _nearest_form(raw: str, forms: Sequence[str]) -> tuple[str, float] | None:
+def _nearest_form(raw: str, forms: Sequence[str], strict: bool = False) -> tuple[str, float] | None:
     """The form that sounds like ``raw``: phonetic keys nearly equal, spelling close."""
     key = phonetic_key(raw)
+    min_key, min_surface = (
+        (STRICT_KEY_SCORE, STRICT_SURFACE_SCORE) if strict else (MIN_KEY_SCORE, MIN_SURFACE_SCORE)
+    )
     best: tuple[str, float] | None = None
     for form in forms:
         key_score = fuzz.ratio(key, phonetic_key(form))
         surface = fuzz.ratio(raw, form)
-        if key_score < MIN_KEY_SCORE or surface < MIN_SURFACE_SCORE:
+        if key_score < min_key or surface < min_surface:
             continue
         score = (key_score + surface) / 200
         if best is None or score > best[1]:
