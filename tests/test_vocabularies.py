@@ -224,6 +224,8 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
             "компримирует дуральные мешок и спинной мозг",
             "компримирует дуральный мешок и спинной мозг",
         ),
+        # a short adjective before a noun is the full form with a misheard ending
+        ("магнитно резонансно томография", "магнитно резонансная томография"),
         # a prefix heard as a preposition that cannot govern the phrase («под» + genitive)
         ("сухожилие под лопаточной мышцы", "сухожилие подлопаточной мышцы"),
         # two adjectives after a preposition that disagree with each other
@@ -267,6 +269,8 @@ def test_endings_and_agreement_are_repaired(heard: str, expected: str) -> None:
         "Жидкость под лопаточной костью.",
         "Объём гематом и кист.",
         "Печень и селезёнка не увеличены.",
+        "Контраст накапливает равномерно клетчатка не изменена.",
+        "Суставные поверхности конгруэнтны точка.",
         "Тень под сердечной тенью.",
     ],
 )
@@ -304,6 +308,7 @@ def test_grammar_repair_leaves_agreeing_and_unclear_phrases(sentence: str) -> No
         ("лимфатические узлы неувеличены", "лимфатические узлы не увеличены", "ct"),
         ("правое лёгкое безизменений", "правое лёгкое без изменений", "ct"),
         ("дистального отломка сосмещением", "дистального отломка со смещением", "ct"),
+        ("правое лёгкое безычаговых изменений", "правое лёгкое без очаговых изменений", "ct"),
     ],
 )
 def test_word_boundaries_of_compounds_and_prepositions(

@@ -357,11 +357,18 @@ class NearMissCorrector:
         for cut in range(2, len(folded) - _MIN_PART + 1):
             left, right = folded[:cut], folded[cut:]
             if left in _NO_JOIN_FIRST:
-                # «безочаговых»: a preposition fused with a word — only onto a whole known word.
-                if _splits_off(left, right) and self._known(right):
-                    score = _PREPOSITION_SPLIT if right in self.index else _PREPOSITION_SPLIT - 0.02
-                    if best is None or score > best[2]:
-                        best = (word[:cut], right, score, "split")
+                # «безочаговых»: a preposition fused with a word — a whole known word, or
+                # after a longer preposition a near-miss of a dictionary form («безычаговых»).
+                if not _splits_off(left, right):
+                    continue
+                if self._known(right):
+                    rest, score = right, _PREPOSITION_SPLIT - 0.02 * (right not in self.index)
+                elif len(left) >= 3 and (near := self.index.nearest(right)):
+                    rest, score = near[0], _PREPOSITION_SPLIT * near[2] / 100
+                else:
+                    continue
+                if best is None or score > best[2]:
+                    best = (word[:cut], rest, score, "split")
                 continue
             if cut < _MIN_PART:
                 continue

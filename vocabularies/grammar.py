@@ -558,6 +558,52 @@ class PredicateRepair:
         return any(_agrees(a, n) for a in before if a.tag.case == "gent" for n in genitive)
 
 
+_SPOKEN_MARKS = frozenset({"точка", "запятая", "двоеточие", "тире", "скобка", "строка", "абзац"})
+
+
+class ShortBeforeNounRepair:
+    """A short adjective right before a noun is its full form with a misheard ending:
+    «резонансно томография» → «резонансная», «портально гипертензии» → «портальной». Only
+    for words morphology does not also know as adverbs («равномерно клетчатка» may be two
+    clauses), and a unique agreeing form one reduced sound away."""
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found: list[Replacement] = []
+        for index in range(len(words) - 1):
+            item, following = words[index], words[index + 1]
+            if item is None or following is None:
+                continue
+            parses = _parses(_fold(item))
+            if not parses or not {"ADJS", "neut", "sing"} <= parses[0].tag.grammemes:
+                continue
+            if any("ADVB" in p.tag.grammemes for p in parses):
+                continue
+            if _fold(following) in _SPOKEN_MARKS:
+                continue  # «… однородно точка»: the dictated full stop, not a noun
+            nouns = _nominal_readings(_fold(following), "NOUN")
+            if not nouns:
+                continue
+            options = set()
+            for noun in nouns:
+                grammemes = {str(_case(noun.tag)), str(noun.tag.number)}
+                if noun.tag.number == "sing" and noun.tag.gender:
+                    grammemes.add(str(noun.tag.gender))
+                if noun.tag.case == "accs":
+                    grammemes.add("anim" if "anim" in noun.tag.grammemes else "inan")
+                form = parses[0].inflect({"ADJF", *grammemes})
+                if form is not None:
+                    options.add(form.word)
+            if len(options) != 1:
+                continue
+            text = options.pop()
+            if _ending_cost(_fold(item), text) > _MAX_COST_PER_WORD:
+                continue
+            found.append(
+                Replacement(index, index + 1, item, _with_case_of(item, text), 0.85, SOURCE)
+            )
+        return found
+
+
 class SplitEndingRepair:
     """An ending Whisper wrote as a word of its own: «внутримозговой гематом и» →
     «внутримозговой гематомы», «медиально и суставное пространство» → «медиальное». The
@@ -670,6 +716,7 @@ class GrammarRepair:
         self.predicate = PredicateRepair(is_dictionary_form)
         self.prefix = PrefixJoin(is_dictionary_form)
         self.split_ending = SplitEndingRepair(is_dictionary_form)
+        self.short_before_noun = ShortBeforeNounRepair()
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
         found: list[Replacement] = []
@@ -681,6 +728,7 @@ class GrammarRepair:
             self.agreement,
             self.adverb,
             self.predicate,
+            self.short_before_noun,
         )
         for repair in repairs:
             for replacement in repair.find(words):
