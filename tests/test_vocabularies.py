@@ -364,6 +364,12 @@ def test_compounds_and_generic_anchors_in_phrases(
     assert [r.text for r in load_vocabulary(specialty).phrases.find(_words(heard))] == [expected]
 
 
+def test_a_whole_word_does_not_absorb_the_unknown_word_after_it() -> None:
+    # «эмер» is the spoken «МР»; «заключение» must stay the section word
+    fixes = _fixes("заключение эмер картина менингиомы", "neuroradiology")
+    assert fixes == [("эмер картина", "МР картина")]
+
+
 def test_coordinated_adjectives_are_not_compounded() -> None:
     assert _fixes("в просвете правой левой лёгочных артерий", "pulmonology") == []
     assert _fixes("правая почка и левая почка", "urology") == []

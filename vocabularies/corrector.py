@@ -304,6 +304,13 @@ class NearMissCorrector:
         corrected = f"{acronym}-{_restore_case(rest, form)}"
         return Replacement(position, position + 1, word, corrected, score / 100.0, source)
 
+    def _absorbs(self, first: str, form: str) -> bool:
+        """«заключение эмер» → «заключением»: a whole dictionary word that only gains an
+        ending from the unknown word after it — that word is lost, not corrected."""
+        head = _fold(first)
+        stem = head[: max(4, len(head) - 3)]
+        return len(head) >= 7 and head in self.index.forms and _fold(form).startswith(stem)
+
     def _compound(self, first: str, second: str, position: int) -> Replacement | None:
         """«пневма фиброз» → «пневмофиброз», «то бедренного» → «тазобедренного»: Whisper heard
         a compound's first part as a word of its own. Both are real words, so the evidence
@@ -433,6 +440,8 @@ class NearMissCorrector:
         form, source, score = found
         if end - start == 1 and form.replace("ё", "е") == joined.replace("ё", "е"):
             return None  # the word is a dictionary form already
+        if end - start > 1 and self._absorbs(window[0], form):
+            return None
         return Replacement(start, end, raw, _restore_case(raw, form), score / 100.0, source)
 
 
