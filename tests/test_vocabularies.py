@@ -226,6 +226,12 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
         ),
         # a short adjective before a noun is the full form with a misheard ending
         ("магнитно резонансно томография", "магнитно резонансная томография"),
+        # a report's passive without its «-ся», or with it split off
+        (
+            "в левой плевральной полости определяет жидкость",
+            "в левой плевральной полости определяется жидкость",
+        ),
+        ("в левой половине определяет со участок", "в левой половине определяется участок"),
         # a prefix heard as a preposition that cannot govern the phrase («под» + genitive)
         ("сухожилие под лопаточной мышцы", "сухожилие подлопаточной мышцы"),
         # two adjectives after a preposition that disagree with each other
@@ -271,6 +277,9 @@ def test_endings_and_agreement_are_repaired(heard: str, expected: str) -> None:
         "Печень и селезёнка не увеличены.",
         "Контраст накапливает равномерно клетчатка не изменена.",
         "Суставные поверхности конгруэнтны точка.",
+        "Паренхима накапливает контрастное вещество.",
+        "Образование размером 12 мм, накапливает контраст.",
+        "В этой ситуации врач определяет тактику.",
         "Тень под сердечной тенью.",
     ],
 )

@@ -558,6 +558,58 @@ class PredicateRepair:
         return any(_agrees(a, n) for a in before if a.tag.case == "gent" for n in genitive)
 
 
+_REFLEXIVE_TAILS = frozenset({"ся", "со", "са", "се", "сь"})
+
+
+class ReflexiveRepair:
+    """«В левой плевральной полости определяет жидкость» → «определяется»: Whisper drops
+    or splits off («определяет со») the unstressed «-ся». A transitive verb in the third
+    person after a prepositional phrase, with no subject before it in its clause, is the
+    passive a report uses — when morphology knows the «-ся» form."""
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found: list[Replacement] = []
+        for index, item in enumerate(words):
+            if item is None:
+                continue
+            parses = _parses(_fold(item))
+            if not parses or not {"VERB", "tran", "3per", "indc"} <= parses[0].tag.grammemes:
+                continue
+            reflexive = _fold(item) + "ся"
+            if not _morph().word_is_known(reflexive) or not self._no_subject_after_pp(words, index):
+                continue
+            following = words[index + 1] if index + 1 < len(words) else None
+            end = (
+                index + 2
+                if following is not None and _fold(following) in _REFLEXIVE_TAILS
+                else index + 1
+            )
+            raw = " ".join(str(w) for w in words[index:end])
+            found.append(Replacement(index, end, raw, _with_case_of(item, reflexive), 0.85, SOURCE))
+        return found
+
+    @staticmethod
+    def _no_subject_after_pp(words: Sequence[str | None], index: int) -> bool:
+        start = index
+        while start > 0 and words[start - 1] is not None:
+            start -= 1
+        governed = seen_preposition = False
+        for word in words[start:index]:
+            parses = _parses(_fold(str(word)))
+            if not parses:
+                return False
+            top = parses[0].tag.grammemes
+            if "PREP" in top:
+                governed = seen_preposition = True
+            elif "NOUN" in top or "NPRO" in top:
+                if not governed and any(p.tag.case == "nomn" for p in parses):
+                    return False  # a subject: the active verb may be right
+                governed = False
+            elif "VERB" in top:
+                return False
+        return seen_preposition
+
+
 _SPOKEN_MARKS = frozenset({"точка", "запятая", "двоеточие", "тире", "скобка", "строка", "абзац"})
 
 
@@ -717,6 +769,7 @@ class GrammarRepair:
         self.prefix = PrefixJoin(is_dictionary_form)
         self.split_ending = SplitEndingRepair(is_dictionary_form)
         self.short_before_noun = ShortBeforeNounRepair()
+        self.reflexive = ReflexiveRepair()
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
         found: list[Replacement] = []
@@ -729,6 +782,7 @@ class GrammarRepair:
             self.adverb,
             self.predicate,
             self.short_before_noun,
+            self.reflexive,
         )
         for repair in repairs:
             for replacement in repair.find(words):

@@ -68,6 +68,14 @@ def _end_sentence_before(out: list[Token]) -> None:
         out.append(punct("."))
 
 
+_PREPOSITIONS = frozenset({"для", "до", "после", "без", "от", "из", "у", "около", "вместо"})
+
+
+def _after_preposition(out: list[Token]) -> bool:
+    """«после консультации онколога»: the genitive a preposition governs stays."""
+    return bool(out) and out[-1].kind == "word" and fold(out[-1].text) in _PREPOSITIONS
+
+
 def _verb_follows(tokens: list[Token], index: int) -> bool:
     while index < len(tokens) and tokens[index].kind == "punct":
         index += 1
@@ -82,10 +90,15 @@ def mark_sections(tokens: list[Token]) -> list[Token]:
     if any(t.dictated for t in tokens):
         return _nominative_title(tokens)
     out: list[Token] = []
+    section: str | None = None
     index = 0
     while index < len(tokens):
         token = tokens[index]
         start = index
+        if section == _RECOMMENDATIONS and not _after_preposition(out):
+            # «…под контролем УЗИ, консультации онколога»: every item is a nominative
+            _nominative_consultation(tokens, index)
+            token = tokens[index]
         if token.kind == "word" and fold(token.text) == "в" and index + 1 < len(tokens):
             nxt = tokens[index + 1]
             if nxt.kind == "word" and fold(nxt.text) in {"заключение", "заключении"}:
@@ -103,6 +116,7 @@ def mark_sections(tokens: list[Token]) -> list[Token]:
         spoken = " ".join(t.text for t in tokens[start : index + 1])
         out.append(word(name, spoken=spoken if fold(spoken) != fold(name) else ""))
         out.append(punct("."))
+        section = name
         index += 1
         while index < len(tokens) and tokens[index].kind == "punct" and tokens[index].text != "(":
             index += 1  # Whisper's comma or stop after the marker
