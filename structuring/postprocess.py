@@ -16,6 +16,7 @@ from structuring.itn import normalise_tokens
 from structuring.itn.tokens import Token, render, tokenize
 from vocabularies.corrector import Replacement
 from vocabularies.loader import Vocabulary, load_vocabulary
+from vocabularies.particles import ParticleSplit
 from vocabularies.script import MixedScriptRepair
 from vocabularies.specialties import SPECIALTIES, resolve_specialty
 from vocabularies.user import UserLexicon, dictionaries_folder
@@ -50,7 +51,10 @@ class Compose:
 def _apply(tokens: list[Token], found: list[Replacement], source: str | None) -> list[Correction]:
     corrections = []
     for replacement in sorted(found, key=lambda r: r.start, reverse=True):
-        tokens[replacement.start : replacement.end] = [Token(replacement.text, "word")]
+        # A split («без очаговых») becomes words of its own, which later finders see.
+        tokens[replacement.start : replacement.end] = [
+            Token(part, "word") for part in replacement.text.split(" ")
+        ]
         corrections.append(
             Correction(
                 replacement.raw,
@@ -63,15 +67,18 @@ def _apply(tokens: list[Token], found: list[Replacement], source: str | None) ->
 
 
 _MIXED_SCRIPT = MixedScriptRepair()
+_PARTICLES = ParticleSplit()
 
 
 def correct(draft: Draft) -> Draft:
-    """Half-Latin words respelled, user lexicon (exact), then near-miss correction of unknown
-    words against the dictionaries, then real-word errors inside multi-word terms and spoken
-    abbreviations, then case endings and adjective-noun agreement."""
+    """Half-Latin words respelled and «-то» split off, user lexicon (exact), then near-miss
+    correction of unknown words against the dictionaries, then real-word errors inside
+    multi-word terms and spoken abbreviations, then endings, agreement and word boundaries
+    by grammar."""
     vocabulary = draft.vocabulary
     finders = (
         _MIXED_SCRIPT,
+        _PARTICLES,
         draft.user_lexicon,
         vocabulary.corrector if vocabulary else None,
         vocabulary.phrases if vocabulary else None,

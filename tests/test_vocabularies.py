@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from structuring.itn.tokens import tokenize
+from structuring.postprocess import postprocess
 from vocabularies.build import word_forms
 from vocabularies.corrector import FormIndex, NearMissCorrector
 from vocabularies.lexicon import is_ordinary_word
 from vocabularies.loader import load_vocabulary, packaged_dictionary
 from vocabularies.model import Dictionary, DictionaryMeta, Entry, read_dictionary, write_dictionary
+from vocabularies.particles import ParticleSplit
 from vocabularies.prompt import prompt_for
 from vocabularies.rescore import rescore
 from vocabularies.script import to_cyrillic
@@ -226,6 +228,8 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
         ),
         # a short adjective before a noun is the full form with a misheard ending
         ("магнитно резонансно томография", "магнитно резонансная томография"),
+        # of two coordinated adjectives the first takes the second's agreeing form
+        ("пристеночной и окклюзирующие дефекты", "пристеночные и окклюзирующие дефекты"),
         # a report's passive without its «-ся», or with it split off
         (
             "в левой плевральной полости определяет жидкость",
@@ -299,6 +303,7 @@ def test_grammar_repair_leaves_agreeing_and_unclear_phrases(sentence: str) -> No
             "рентгенография левого тазобедренного сустава",
             "trauma_orthopedics",
         ),
+        ("левого то за бедренного сустава", "левого тазобедренного сустава", "trauma_orthopedics"),
         # a preposition that is the first sound of an unknown word
         (
             "разрыв сухожилия на досной мышцы",
@@ -346,6 +351,14 @@ def test_word_boundaries_of_compounds_and_prepositions(
 def test_compound_and_preposition_rules_leave_ordinary_text(sentence: str) -> None:
     words = [t.text if t.kind == "word" else None for t in tokenize(sentence)]
     assert load_vocabulary("trauma_orthopedics").corrector.find(words) == []
+
+
+def test_particle_to_is_split_off_nominals_only() -> None:
+    split = ParticleSplit()
+    assert [r.text for r in split.find(["левого-то", "за", "бедренного"])] == ["левого то"]
+    assert split.find(["где-то", "когда-то", "какого-то"]) == []
+    result = postprocess("Рентгенография левого-то за бедренного сустава", specialty="xray")
+    assert result.text == "Рентгенография левого тазобедренного сустава"
 
 
 def test_half_latin_words_are_respelled() -> None:

@@ -28,6 +28,7 @@ _MIN_PART = 3
 _SPLIT_FACTOR = 0.95
 _PREPOSITION_SPLIT = 0.93
 _MIN_COMPOUND_TAIL = 4
+_MAX_SHORT_PART = 3
 _MIN_COMPOUND_LENGTH = 9
 _COMPOUND_SCORE = 0.9
 _KEY_WEIGHT = 0.6
@@ -273,9 +274,13 @@ class NearMissCorrector:
                 candidate = self._candidate(words, start, end, suspect, split_prefix)
                 if candidate is not None:
                     candidates.append(candidate)
-            pair = start + 1 < len(words) and all(eligible[start : start + 2])
-            if pair and not (suspects[start] or suspects[start + 1]):
-                compound = self._compound(str(words[start]), str(words[start + 1]), start)
+            for size in (2, 3):  # «пневма фиброз», «то за бедренного»
+                window = words[start : start + size]
+                if len(window) < size or not all(eligible[start : start + size]):
+                    break
+                if any(suspects[start : start + size]):
+                    break
+                compound = self._compound([str(w) for w in window[:-1]], str(window[-1]), start)
                 if compound is not None:
                     candidates.append(compound)
             if suspects[start]:
@@ -311,15 +316,19 @@ class NearMissCorrector:
         stem = head[: max(4, len(head) - 3)]
         return len(head) >= 7 and head in self.index.forms and _fold(form).startswith(stem)
 
-    def _compound(self, first: str, second: str, position: int) -> Replacement | None:
+    def _compound(self, firsts: list[str], second: str, position: int) -> Replacement | None:
         """«пневма фиброз» → «пневмофиброз», «то бедренного» → «тазобедренного»: Whisper heard
-        a compound's first part as a word of its own. Both are real words, so the evidence
-        must be strong: the second word is exactly the end of a long dictionary form, the
-        first is that form's beginning but for a misheard sound or two, and the first word is
-        neither a dictionary word, nor a preposition or conjunction, nor a number."""
-        head, tail = _fold(first), _fold(second)
+        a compound's first part as a word of its own (or two short ones: «то за»). All are
+        real words, so the evidence must be strong: the last word is exactly the end of a
+        long dictionary form, the first is that form's beginning but for a misheard sound or
+        two, and the first word is neither a dictionary word, nor a preposition or
+        conjunction, nor a number."""
+        first = " ".join(firsts)
+        head, tail = "".join(_fold(f) for f in firsts), _fold(second)
+        if len(firsts) > 1 and any(len(f) > _MAX_SHORT_PART for f in firsts):
+            return None
         if (
-            head in _NO_JOIN_FIRST
+            _fold(firsts[0]) in _NO_JOIN_FIRST
             or (head in self.index and head not in self.index.spoken)
             or len(tail) < _MIN_COMPOUND_TAIL
             or not head.isalpha()
@@ -346,7 +355,7 @@ class NearMissCorrector:
         score = _COMPOUND_SCORE - 0.02 * distance
         return Replacement(
             position,
-            position + 2,
+            position + len(firsts) + 1,
             raw,
             _restore_case(raw, self.index.forms[form][0]),
             score,

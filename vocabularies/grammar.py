@@ -54,6 +54,17 @@ def _parses(word: str) -> tuple[Any, ...]:
     return tuple(p for p in _morph().parse(word) if not _RARE & p.tag.grammemes)
 
 
+def is_nominal(word: str) -> bool:
+    """Whether ``word`` reads first as a noun or a (non-pronominal) adjective: «левого», not
+    «какого» or «когда»."""
+    parses = _parses(_fold(word))
+    return (
+        bool(parses)
+        and bool({"NOUN", "ADJF"} & parses[0].tag.grammemes)
+        and not ({"Apro", "Anum"} & parses[0].tag.grammemes)
+    )
+
+
 def takes_case(word: str) -> bool:
     """Whether some reading of ``word`` has a case (a word a preposition could govern);
     a word morphology does not know might."""
@@ -558,6 +569,57 @@ class PredicateRepair:
         return any(_agrees(a, n) for a in before if a.tag.case == "gent" for n in genitive)
 
 
+class CoordinatedAdjectiveRepair:
+    """«пристеночной и окклюзирующие дефекты» → «пристеночные и окклюзирующие»: of two
+    adjectives joined by «и» before their noun, the second agrees with it and the first
+    with neither — the first takes the second's form, when that is one reduced sound away.
+    Adjectives that agree with each other stay («правого и левого желудочков»)."""
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        found: list[Replacement] = []
+        for index in range(len(words) - 3):
+            first, conjunction, second, noun = words[index : index + 4]
+            if first is None or second is None or noun is None or conjunction is None:
+                continue
+            if _fold(conjunction) != "и":
+                continue
+            firsts = _nominal_readings(_fold(first), "ADJF")
+            seconds = [  # a participle too: «окклюзирующие»
+                p for p in _parses(_fold(second)) if {"ADJF", "PRTF"} & p.tag.grammemes
+            ]
+            nouns = _nominal_readings(_fold(noun), "NOUN")
+            if not (firsts and seconds and nouns):
+                continue
+            agreeing = [a for a in seconds if any(_agrees(a, n) for n in nouns)]
+            if not agreeing or any(_agrees(f, n) for f in firsts for n in nouns):
+                continue
+            if any(
+                _case(f.tag) == _case(a.tag) and f.tag.number == a.tag.number
+                for f in firsts
+                for a in seconds
+            ):
+                continue
+            options = set()
+            for reading in agreeing:
+                grammemes = {str(_case(reading.tag)), str(reading.tag.number)}
+                if reading.tag.number == "sing" and reading.tag.gender:
+                    grammemes.add(str(reading.tag.gender))
+                if reading.tag.case == "accs":
+                    grammemes.add("anim" if "anim" in reading.tag.grammemes else "inan")
+                form = firsts[0].inflect(grammemes)
+                if form is not None:
+                    options.add(form.word)
+            if len(options) != 1:
+                continue
+            text = options.pop()
+            if _ending_cost(_fold(first), text) > _MAX_COST_PER_WORD:
+                continue
+            found.append(
+                Replacement(index, index + 1, first, _with_case_of(first, text), 0.85, SOURCE)
+            )
+        return found
+
+
 _REFLEXIVE_TAILS = frozenset({"ся", "со", "са", "се", "сь"})
 
 
@@ -770,6 +832,7 @@ class GrammarRepair:
         self.split_ending = SplitEndingRepair(is_dictionary_form)
         self.short_before_noun = ShortBeforeNounRepair()
         self.reflexive = ReflexiveRepair()
+        self.coordinated = CoordinatedAdjectiveRepair()
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
         found: list[Replacement] = []
@@ -783,6 +846,7 @@ class GrammarRepair:
             self.predicate,
             self.short_before_noun,
             self.reflexive,
+            self.coordinated,
         )
         for repair in repairs:
             for replacement in repair.find(words):
