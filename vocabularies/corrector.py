@@ -27,6 +27,8 @@ _MIN_SPLIT_LENGTH = 8
 _MIN_PART = 3
 _SPLIT_FACTOR = 0.95
 _PREPOSITION_SPLIT = 0.93
+_ORDINARY_PART = 0.9
+_MIN_ORDINARY_PART = 4
 _MIN_COMPOUND_TAIL = 4
 _MAX_SHORT_PART = 3
 _MIN_COMPOUND_LENGTH = 9
@@ -362,10 +364,21 @@ class NearMissCorrector:
             source,
         )
 
+    def _whole_ordinary(self, part: str, word: str) -> bool:
+        """«узел» of «узеловальной»: an ordinary word may be one part when the other is a
+        long dictionary form — never two short ordinary words («надосной» ≠ «надо сной»)."""
+        other = word.replace(part, "", 1).replace("ё", "е")
+        return (
+            len(part) >= _MIN_ORDINARY_PART
+            and self.is_ordinary(part)
+            and len(other) >= _MIN_SINGLE_WORD
+            and other in self.index.forms
+        )
+
     def _split(self, word: str, position: int) -> Replacement | None:
         """«внутрилёгочныхочагов» → two words: Whisper fused them; one part is a dictionary
-        form, the other one too or a near-miss of one (an ordinary-word part is not enough:
-        «надосной» is not «надо сной»). Scored below a one-word match."""
+        form, the other one too, a near-miss of one, or a whole ordinary word when the
+        dictionary part is long («узеловальной»). Scored below a one-word match."""
         folded = word.lower()
         if len(folded) < _MIN_SPLIT_LENGTH:
             return None
@@ -400,13 +413,15 @@ class NearMissCorrector:
                     parts.append((exact[0], exact[1], 1.0))
                 elif len(part) >= _MIN_SINGLE_WORD and (near := self.index.nearest(part)):
                     parts.append((near[0], near[1], near[2] / 100.0))
+                elif self._whole_ordinary(part, left + right):
+                    parts.append((part, "", _ORDINARY_PART))
                 else:
                     break
             if len(parts) < 2:
                 continue
             score = parts[0][2] * parts[1][2] * _SPLIT_FACTOR
             if best is None or score > best[2]:
-                best = (parts[0][0], parts[1][0], score, parts[0][1])
+                best = (parts[0][0], parts[1][0], score, parts[0][1] or parts[1][1])
         if best is None:
             return None
         text = _restore_case(word, f"{best[0]} {best[1]}")

@@ -57,7 +57,7 @@ ALIASES: dict[str, str] = {
 TEMPLATE_PREFIXES: dict[str, str] = {
     "ct_head": "neuroradiology",
     "mri_brain": "neuroradiology",
-    "mri_spine": "neuroradiology",
+    "mri_spine": "mri",  # the cord (neuroradiology) and the discs and vertebrae (orthopaedics)
     "mri_joint": "trauma_orthopedics",
     "xray_bone": "trauma_orthopedics",
     "ct_chest": "pulmonology",
