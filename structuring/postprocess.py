@@ -82,6 +82,7 @@ def correct(draft: Draft) -> Draft:
         draft.user_lexicon,
         vocabulary.corrector if vocabulary else None,
         vocabulary.phrases if vocabulary else None,
+        vocabulary.grammar.boundaries if vocabulary else None,
         vocabulary.grammar if vocabulary else None,
     )
     for finder in finders:

@@ -241,6 +241,7 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
         ("в левой половине определяет со участок", "в левой половине определяется участок"),
         # a prefix heard as a preposition that cannot govern the phrase («под» + genitive)
         ("сухожилие под лопаточной мышцы", "сухожилие подлопаточной мышцы"),
+        ("сухожилия под лопаточной мышцы утолщена", "сухожилие подлопаточной мышцы утолщено"),
         # two adjectives after a preposition that disagree with each other
         ("разрыв в передние крестообразной связки", "разрыв в передней крестообразной связки"),
         ("в левой под мышечной области", "в левой подмышечной области"),
@@ -248,11 +249,12 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
 )
 def test_endings_and_agreement_are_repaired(heard: str, expected: str) -> None:
     vocabulary = load_vocabulary("ct")
-    words = heard.split()
-    found = [*vocabulary.corrector.find(words), *vocabulary.grammar.find(words)]
-    for replacement in sorted(found, key=lambda r: r.start, reverse=True):
-        words[replacement.start : replacement.end] = [replacement.text]
-    assert " ".join(words) == expected
+    words: list[str | None] = list(heard.split())
+    for finder in (vocabulary.corrector, vocabulary.grammar.boundaries, vocabulary.grammar):
+        found = finder.find(words)  # in turn, as the pipeline applies them
+        for replacement in sorted(found, key=lambda r: r.start, reverse=True):
+            words[replacement.start : replacement.end] = replacement.text.split(" ")
+    assert " ".join(str(w) for w in words) == expected
 
 
 @pytest.mark.parametrize(
@@ -292,7 +294,9 @@ def test_endings_and_agreement_are_repaired(heard: str, expected: str) -> None:
 )
 def test_grammar_repair_leaves_agreeing_and_unclear_phrases(sentence: str) -> None:
     words = [t.text if t.kind == "word" else None for t in tokenize(sentence)]
-    assert load_vocabulary("ct").grammar.find(words) == []
+    grammar = load_vocabulary("ct").grammar
+    assert grammar.boundaries.find(words) == []
+    assert grammar.find(words) == []
 
 
 @pytest.mark.parametrize(

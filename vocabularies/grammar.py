@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import pymorphy3
 from rapidfuzz.distance import Levenshtein
@@ -819,27 +819,34 @@ class PrefixJoin:
         return found
 
 
-class GrammarRepair:
-    """Prefixes heard as prepositions, case after prepositions, agreement of adjectives and
-    nouns, adverbs before participles, short predicates and their subjects."""
+class BoundaryRepair:
+    """Word boundaries grammar settles: prefixes heard as prepositions, endings written as
+    words of their own. Applied before :class:`GrammarRepair`, which then sees the words."""
 
     def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
+        self.prefix = PrefixJoin(is_dictionary_form)
+        self.split_ending = SplitEndingRepair(is_dictionary_form)
+
+    def find(self, words: Sequence[str | None]) -> list[Replacement]:
+        return _without_overlaps((self.prefix, self.split_ending), words)
+
+
+class GrammarRepair:
+    """Case after prepositions, agreement of adjectives and nouns, adverbs before participles,
+    short predicates and their subjects, and the like (run after :class:`BoundaryRepair`)."""
+
+    def __init__(self, is_dictionary_form: Callable[[str], bool]) -> None:
+        self.boundaries = BoundaryRepair(is_dictionary_form)
         self.case = CaseRepair(is_dictionary_form)
         self.agreement = AgreementRepair(is_dictionary_form)
         self.adverb = AdverbRepair(is_dictionary_form)
         self.predicate = PredicateRepair(is_dictionary_form)
-        self.prefix = PrefixJoin(is_dictionary_form)
-        self.split_ending = SplitEndingRepair(is_dictionary_form)
         self.short_before_noun = ShortBeforeNounRepair()
         self.reflexive = ReflexiveRepair()
         self.coordinated = CoordinatedAdjectiveRepair()
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
-        found: list[Replacement] = []
-        covered: set[int] = set()
         repairs = (
-            self.prefix,
-            self.split_ending,
             self.case,
             self.agreement,
             self.adverb,
@@ -848,10 +855,21 @@ class GrammarRepair:
             self.reflexive,
             self.coordinated,
         )
-        for repair in repairs:
-            for replacement in repair.find(words):
-                span = set(range(replacement.start, replacement.end))
-                if not span & covered:
-                    found.append(replacement)
-                    covered |= span
-        return sorted(found, key=lambda r: r.start)
+        return _without_overlaps(repairs, words)
+
+
+class _Finder(Protocol):
+    def find(self, words: Sequence[str | None]) -> list[Replacement]: ...
+
+
+def _without_overlaps(repairs: Sequence[_Finder], words: Sequence[str | None]) -> list[Replacement]:
+    """Each repair's findings, in order, except those overlapping an earlier one."""
+    found: list[Replacement] = []
+    covered: set[int] = set()
+    for repair in repairs:
+        for replacement in repair.find(words):
+            span = set(range(replacement.start, replacement.end))
+            if not span & covered:
+                found.append(replacement)
+                covered |= span
+    return sorted(found, key=lambda r: r.start)
