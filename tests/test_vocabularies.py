@@ -229,6 +229,8 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
             "компримирует дуральные мешок и спинной мозг",
             "компримирует дуральный мешок и спинной мозг",
         ),
+        # a case ending written as a two-letter word, after a numeral
+        ("в двух проекции их", "в двух проекциях"),
         # a short adjective before a noun is the full form with a misheard ending
         ("магнитно резонансно томография", "магнитно резонансная томография"),
         # of two coordinated adjectives the first takes the second's agreeing form
@@ -283,6 +285,7 @@ def test_endings_and_agreement_are_repaired(heard: str, expected: str) -> None:
         "Эхоструктура диффузно неоднородная.",
         "Жидкость под лопаточной костью.",
         "Объём гематом и кист.",
+        "В проекции их границ.",
         "Печень и селезёнка не увеличены.",
         "Контраст накапливает равномерно клетчатка не изменена.",
         "Суставные поверхности конгруэнтны точка.",
@@ -323,6 +326,9 @@ def test_grammar_repair_leaves_agreeing_and_unclear_phrases(sentence: str) -> No
         ("переломы перед не боковых отрезков", "переломы переднебоковых отрезков", "xray"),
         # compounds compared by sound: «один» is «адено-» with reduced vowels
         ("в левой половине один гипофиза", "в левой половине аденогипофиза", "neuroradiology"),
+        ("признаки внутрь мозговой гематомы", "признаки внутримозговой гематомы", "neuroradiology"),
+        # «сч» sounds «щ»
+        ("исследование счетовидной железы", "исследование щитовидной железы", "ultrasound"),
         # a split exactly into a dictionary form, even when one part is unknown
         ("признаки острого пан креатита", "признаки острого панкреатита", "ct"),
         # a preposition fused with the next word
@@ -385,6 +391,7 @@ def test_half_latin_words_are_respelled() -> None:
         ("пояснична крестцового отдела", "пояснично-крестцового", "neuroradiology"),
         ("магнитный резонансная томография", "магнитно-резонансная", "mri"),
         ("в нижнем внутреннем квадранте", "нижневнутреннем", "mammography"),
+        ("в лоханочном и мочеточниковом сегменте", "лоханочно-мочеточниковом", "urology"),
         # a generic anchor («мозга») with a word one sound from the term's
         ("зоны отёка косного мозга", "костного", "trauma_orthopedics"),
     ],

@@ -331,7 +331,9 @@ class NearMissCorrector:
             return None
         if (
             _fold(firsts[0]) in _NO_JOIN_FIRST
-            or (head in self.index and head not in self.index.spoken)
+            # a dictionary noun or adjective was meant as said; an adverb («внутрь мозговой»)
+            # is a compound's first part
+            or (head in self.index and head not in self.index.spoken and self.takes_case(head))
             or len(tail) < _MIN_COMPOUND_TAIL
             or not head.isalpha()
         ):

@@ -96,12 +96,19 @@ def _split_ending_follows(words: Sequence[str | None], index: int) -> bool:
     return bool(split_ending_forms(words, index))
 
 
+_ENDING_WORDS = frozenset({"их", "ах", "ей", "ой", "ом", "ем"})
+"""Two-letter words that are also case endings Whisper may write apart."""
+
+
 def split_ending_forms(words: Sequence[str | None], index: int) -> list[Any]:
     """Readings of forms of ``words[index]`` that sound like it joined with the one-letter
-    word after it («гематом и» → «гематомы», «скопления и» → «скопление»); [] if none."""
+    word (or two-letter ending: «проекции их») after it («гематом и» → «гематомы»,
+    «скопления и» → «скопление»); [] if none."""
     item = words[index]
     following = words[index + 1] if index + 1 < len(words) else None
-    if item is None or following is None or len(following) != 1 or not following.isalpha():
+    if item is None or following is None or not following.isalpha():
+        return []
+    if len(following) != 1 and _fold(following) not in _ENDING_WORDS:
         return []
     word, letter = _fold(item), _fold(following)
     heard = _sound(word[-1] + letter)
@@ -220,7 +227,18 @@ _MAX_COST_PER_WORD = 1.0
 """A repair changes endings that sound alike (one reduced sound apart at most)."""
 
 
+def _numeral_readings(word: str) -> list[Any]:
+    """«двух», «трёх» in an oblique case (they govern a plural noun in the same case)."""
+    return [
+        p
+        for p in _parses(word)
+        if "NUMR" in p.tag.grammemes and p.tag.case not in (None, "nomn", "accs")
+    ]
+
+
 def _agrees(adjective: Any, noun: Any) -> bool:
+    if "NUMR" in adjective.tag.grammemes:
+        return _case(adjective.tag) == _case(noun.tag) and noun.tag.number == "plur"
     if _case(adjective.tag) != _case(noun.tag) or adjective.tag.number != noun.tag.number:
         return False
     if noun.tag.number == "plur":
@@ -757,7 +775,8 @@ class SplitEndingRepair:
     def _fits(words: Sequence[str | None], index: int, form: Any) -> bool:
         written = _parses(_fold(str(words[index])))
         if "NOUN" in form.tag.grammemes and index > 0 and words[index - 1] is not None:
-            before = _nominal_readings(_fold(str(words[index - 1])), "ADJF")
+            previous = _fold(str(words[index - 1]))
+            before = _nominal_readings(previous, "ADJF") or _numeral_readings(previous)
             return any(_agrees(a, form) for a in before) and not any(
                 _agrees(a, w) for a in before for w in written if "NOUN" in w.tag.grammemes
             )

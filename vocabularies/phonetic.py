@@ -1,4 +1,5 @@
-"""A coarse Russian phonetic key: what Whisper confuses (reduced vowels, voicing) maps alike.
+"""A coarse Russian phonetic key: what Whisper confuses (reduced vowels, voicing, «сч» for
+«щ») maps alike.
 
 «нижнедолевой» and «нижне далевой» share a key; fuzzy matching then compares keys.
 """
@@ -16,6 +17,8 @@ _DEVOICE = str.maketrans({"б": "п", "в": "ф", "г": "к", "д": "т", "ж": 
 @lru_cache(maxsize=65536)
 def phonetic_key(text: str) -> str:
     key = text.lower().replace("ь", "").replace("ъ", "").replace("-", "").replace(" ", "")
+    # «сч», «зч» are pronounced «щ» («счётовидной» is heard «щитовидной»)
+    key = key.replace("сч", "щ").replace("зч", "щ")
     key = key.translate(_VOWELS).translate(_DEVOICE).replace("тс", "ц")
     collapsed: list[str] = []
     for char in key:

@@ -203,21 +203,27 @@ class PhraseMatcher:
             first, second = words[index], words[index + 1]
             if first is None or second is None or not first.isalpha():
                 continue
-            head, tail = _fold(first), _fold(second)
+            # «лоханочном и мочеточниковом»: the linking vowel heard as «и» of its own,
+            # for the dictionaries' hyphenated compounds only (no «правой и левой»)
+            joined = _fold(second) == "и" and index + 2 < len(words) and words[index + 2]
+            last = index + 2 if joined else index + 1
+            head, tail = _fold(first), _fold(str(words[last]))
             stem = head[:-1]
             while len(stem) >= _MIN_COMPOUND_PART - 1:
-                compound = self._compound(head, stem, tail)
+                compound = self._compound(head, stem, tail, hyphenated_only=bool(joined))
                 if compound is not None:
-                    raw = f"{first} {second}"
+                    raw = " ".join(str(w) for w in words[index : last + 1])
                     yield Replacement(
-                        index, index + 2, raw, _restore_case(first, compound), 0.95, "compound"
+                        index, last + 1, raw, _restore_case(first, compound), 0.95, "compound"
                     )
                     break
                 stem = stem[:-1]
                 if len(head) - len(stem) > _MAX_ENDING:
                     break
 
-    def _compound(self, head: str, stem: str, tail: str) -> str | None:
+    def _compound(
+        self, head: str, stem: str, tail: str, hyphenated_only: bool = False
+    ) -> str | None:
         """The compound of ``stem`` + a linking vowel + ``tail``: hyphenated as the
         dictionaries write it, or solid («нижнем внутреннем» → «нижневнутреннем»)."""
         for vowel in ("о", "е"):
@@ -226,6 +232,8 @@ class PhraseMatcher:
                 continue
             if tail in self.compounds.get(linking, ()):
                 return f"{linking}-{tail}"
+            if hyphenated_only:
+                continue
             if len(tail) >= _MIN_COMPOUND_PART and self.is_term_form(linking + tail):
                 return linking + tail
         return None
