@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -157,16 +157,32 @@ class KeyTable:
         return best
 
 
+class SuffixIndex:
+    """Forms by their ending: the forms that end with a word («…фиброз»)."""
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        self.forms = frozenset(forms)
+        self._reversed = sorted(form[::-1] for form in self.forms)
+
+    def ending_with(self, tail: str) -> list[str]:
+        key = tail[::-1]
+        low = bisect_left(self._reversed, key)
+        high = bisect_left(self._reversed, key + "\uffff")
+        return [form[::-1] for form in self._reversed[low:high] if len(form) > len(key)]
+
+
 class FormIndex:
     """Dictionary word forms: curated and FNSI forms first, the broad ones (МКБ-10) stricter."""
 
     def __init__(
         self,
         forms: Mapping[str, str],
+        *,
         broad: frozenset[str] = frozenset(),
         known: frozenset[str] = frozenset(),
         fallback: KeyTable | None = None,
         spoken: frozenset[str] = frozenset(),
+        suffixes: SuffixIndex | None = None,
     ) -> None:
         self.forms = {form.replace("ё", "е"): (form, source) for form, source in forms.items()}
         self.known = known
@@ -178,16 +194,19 @@ class FormIndex:
         self._fallback = fallback
         """The other specialties' forms, stricter: a chest CT also says «венозного застоя»."""
         self._cache: dict[str, tuple[str, str, float] | None] = {}
-        self._reversed: list[str] | None = None
+        self._suffixes = suffixes
+        """Shared by every vocabulary (the packaged forms); the rest are indexed here."""
+        self._own_suffixes: SuffixIndex | None = None
 
     def ending_with(self, tail: str) -> list[str]:
         """Dictionary forms that end with ``tail`` (folded), longer than it."""
-        if self._reversed is None:
-            self._reversed = sorted(form[::-1] for form in self.forms)
-        key = tail[::-1]
-        low = bisect_left(self._reversed, key)
-        high = bisect_left(self._reversed, key + "\uffff")
-        return [form[::-1] for form in self._reversed[low:high] if len(form) > len(key)]
+        if self._own_suffixes is None:
+            shared = self._suffixes.forms if self._suffixes else frozenset()
+            self._own_suffixes = SuffixIndex(f for f in self.forms if f not in shared)
+        found = self._own_suffixes.ending_with(tail)
+        if self._suffixes is not None:
+            found += [f for f in self._suffixes.ending_with(tail) if f in self.forms]
+        return found
 
     def __contains__(self, word: str) -> bool:
         folded = word.lower().replace("ё", "е")

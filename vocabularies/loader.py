@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pymorphy3
 
-from vocabularies.corrector import FormIndex, KeyTable, NearMissCorrector
+from vocabularies.corrector import FormIndex, KeyTable, NearMissCorrector, SuffixIndex
 from vocabularies.grammar import GrammarRepair, takes_case
 from vocabularies.lexicon import is_ordinary_word
 from vocabularies.model import Dictionary, read_dictionary
@@ -49,6 +49,12 @@ def _fallback_table() -> KeyTable:
         {form: source for form, source in packaged_forms().items() if source not in BROAD},
         FALLBACK_STRICTNESS,
     )
+
+
+@lru_cache(maxsize=1)
+def _suffix_index() -> SuffixIndex:
+    """Every packaged form by its ending, shared by all vocabularies."""
+    return SuffixIndex(form.replace("ё", "е") for form in packaged_forms())
 
 
 def user_dictionaries(folder: Path | None) -> tuple[Dictionary, ...]:
@@ -117,6 +123,7 @@ def load_vocabulary(specialty: str | None = None, user_folder: Path | None = Non
         known=frozenset(form.replace("ё", "е") for form in packaged_forms()),
         fallback=_fallback_table(),
         spoken=frozenset(f for f, source in packaged_forms().items() if source == "abbreviations"),
+        suffixes=_suffix_index(),
     )
     active_dictionaries = (*extra, *dictionaries)
     phrases = PhraseMatcher(
