@@ -244,6 +244,8 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
         # a prefix heard as a preposition that cannot govern the phrase («под» + genitive)
         ("сухожилие под лопаточной мышцы", "сухожилие подлопаточной мышцы"),
         ("сухожилия под лопаточной мышцы утолщена", "сухожилие подлопаточной мышцы утолщено"),
+        # one adjective after a preposition follows its noun when the noun's case is governed
+        ("в нижневнутренним квадранте", "в нижневнутреннем квадранте"),
         # two adjectives after a preposition that disagree with each other
         ("разрыв в передние крестообразной связки", "разрыв в передней крестообразной связки"),
         ("в левой под мышечной области", "в левой подмышечной области"),

@@ -315,8 +315,6 @@ class AgreementRepair:
             index += 1
         if index == start or index >= len(words) or words[index] is None:
             return None
-        if before in _ALL_GOVERN and index - start < 2:
-            return None  # one adjective after a preposition: CaseRepair's business
         noun = _fold(str(words[index]))
         if not self._known(noun) or not _nominal_readings(noun, "NOUN"):
             return None
@@ -343,7 +341,14 @@ class AgreementRepair:
         nouns = _nominal_readings(texts[-1], "NOUN")
         if any(all(any(_agrees(a, n) for a in options) for options in adjectives) for n in nouns):
             return []
-        if after_preposition and _adjectives_agree(adjectives):
+        if after_preposition and len(adjectives) == 1:
+            # «в нижневнутренним квадранте»: the noun is in a case the preposition governs,
+            # its one adjective is not — the adjective follows the noun
+            governed = _ALL_GOVERN[_fold(str(words[start - 1]))]
+            nouns = [n for n in nouns if _case(n.tag) in governed]
+            if not nouns:
+                return []  # the noun's case is CaseRepair's business
+        elif after_preposition and _adjectives_agree(adjectives):
             return []
         if len({n.normal_form for n in nouns}) != 1 or not any(
             self.is_dictionary_form(t) for t in texts

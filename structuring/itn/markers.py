@@ -125,7 +125,9 @@ def mark_sections(tokens: list[Token]) -> list[Token]:
     return _nominative_title(out)
 
 
-_CONSULTATION = frozenset({"консультации", "консультацией", "консультацию", "консультация"})
+_CONSULTATION = frozenset(
+    {"консультации", "консультацией", "консультацию", "консультация", "консультаций"}
+)
 _STRAYS = frozenset({"от", "а", "я", "и", "о"})
 """A sound of «консультаци-я» heard as a word of its own («консультации от терапевта»)."""
 
