@@ -227,6 +227,35 @@ _MAX_COST_PER_WORD = 1.0
 """A repair changes endings that sound alike (one reduced sound apart at most)."""
 
 
+def _agreement_grammemes(reading: Any) -> set[str]:
+    """What an adjective must carry to agree with ``reading`` (a noun or adjective)."""
+    grammemes = {str(_case(reading.tag)), str(reading.tag.number)}
+    if reading.tag.number == "sing" and reading.tag.gender:
+        grammemes.add(str(reading.tag.gender))
+    if reading.tag.case == "accs":
+        grammemes.add("anim" if "anim" in reading.tag.grammemes else "inan")
+    return grammemes
+
+
+def _unique_agreeing_form(
+    adjective: Any,
+    readings: Sequence[Any],
+    written: str,
+    extra: frozenset[str] | set[str] = frozenset(),
+) -> str | None:
+    """The one form of ``adjective`` that agrees with ``readings``, if it is a misheard ending
+    of ``written`` (one reduced sound away); None when there are several or none."""
+    options = set()
+    for reading in readings:
+        form = adjective.inflect({*extra, *_agreement_grammemes(reading)})
+        if form is not None:
+            options.add(form.word)
+    if len(options) != 1:
+        return None
+    text: str = options.pop()
+    return None if _ending_cost(_fold(written), text) > _MAX_COST_PER_WORD else text
+
+
 def _numeral_readings(word: str) -> list[Any]:
     """«двух», «трёх» in an oblique case (they govern a plural noun in the same case)."""
     return [
@@ -356,11 +385,7 @@ class AgreementRepair:
             return []
         options: dict[tuple[str, ...], float] = {}
         for noun in nouns:  # keep the noun, inflect the adjectives to it
-            grammemes = {str(_case(noun.tag)), str(noun.tag.number)}
-            if noun.tag.number == "sing" and noun.tag.gender:
-                grammemes.add(str(noun.tag.gender))
-            if noun.tag.case == "accs":
-                grammemes.add("anim" if "anim" in noun.tag.grammemes else "inan")
+            grammemes = _agreement_grammemes(noun)
             forms = [options_[0].inflect(grammemes) for options_ in adjectives]
             if all(f is not None for f in forms):
                 repaired = tuple([*(f.word for f in forms), texts[-1]])
@@ -622,20 +647,8 @@ class CoordinatedAdjectiveRepair:
                 for a in seconds
             ):
                 continue
-            options = set()
-            for reading in agreeing:
-                grammemes = {str(_case(reading.tag)), str(reading.tag.number)}
-                if reading.tag.number == "sing" and reading.tag.gender:
-                    grammemes.add(str(reading.tag.gender))
-                if reading.tag.case == "accs":
-                    grammemes.add("anim" if "anim" in reading.tag.grammemes else "inan")
-                form = firsts[0].inflect(grammemes)
-                if form is not None:
-                    options.add(form.word)
-            if len(options) != 1:
-                continue
-            text = options.pop()
-            if _ending_cost(_fold(first), text) > _MAX_COST_PER_WORD:
+            text = _unique_agreeing_form(firsts[0], agreeing, first)
+            if text is None:
                 continue
             found.append(
                 Replacement(index, index + 1, first, _with_case_of(first, text), 0.85, SOURCE)
@@ -720,20 +733,8 @@ class ShortBeforeNounRepair:
             nouns = _nominal_readings(_fold(following), "NOUN")
             if not nouns:
                 continue
-            options = set()
-            for noun in nouns:
-                grammemes = {str(_case(noun.tag)), str(noun.tag.number)}
-                if noun.tag.number == "sing" and noun.tag.gender:
-                    grammemes.add(str(noun.tag.gender))
-                if noun.tag.case == "accs":
-                    grammemes.add("anim" if "anim" in noun.tag.grammemes else "inan")
-                form = parses[0].inflect({"ADJF", *grammemes})
-                if form is not None:
-                    options.add(form.word)
-            if len(options) != 1:
-                continue
-            text = options.pop()
-            if _ending_cost(_fold(item), text) > _MAX_COST_PER_WORD:
+            text = _unique_agreeing_form(parses[0], nouns, item, {"ADJF"})
+            if text is None:
                 continue
             found.append(
                 Replacement(index, index + 1, item, _with_case_of(item, text), 0.85, SOURCE)
