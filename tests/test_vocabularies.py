@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
 from structuring.itn.tokens import tokenize
 from structuring.postprocess import postprocess
 from vocabularies.build import word_forms
-from vocabularies.corrector import FormIndex, NearMissCorrector
+from vocabularies.corrector import FormIndex, NearMissCorrector, Replacement
 from vocabularies.lexicon import is_ordinary_word
 from vocabularies.loader import load_vocabulary, packaged_dictionary
 from vocabularies.model import Dictionary, DictionaryMeta, Entry, read_dictionary, write_dictionary
@@ -119,6 +121,20 @@ def test_rescore_prefers_dictionary_words_when_close() -> None:
     hypotheses = [("нижне далевая не в мони", -0.30), ("нижнедолевая пневмония", -0.35)]
     assert rescore(hypotheses, vocabulary) == 1
     assert rescore([("печень не увеличена", -0.2), ("печень не увеличена", -0.9)], vocabulary) == 0
+
+
+class _Finder(Protocol):
+    def find(self, words: Sequence[str | None]) -> list[Replacement]: ...
+
+
+def _apply(text: str, *finders: _Finder) -> str:
+    """``text`` after each finder's replacements, in turn, as the pipeline applies them."""
+    words: list[str | None] = list(text.split())
+    for finder in finders:
+        found = finder.find(words)
+        for replacement in sorted(found, key=lambda r: r.start, reverse=True):
+            words[replacement.start : replacement.end] = replacement.text.split(" ")
+    return " ".join(str(w) for w in words)
 
 
 def _fixes(text: str, specialty: str = "general") -> list[tuple[str, str]]:
@@ -253,12 +269,8 @@ def test_rescore_picks_the_dictionary_consistent_hypothesis() -> None:
 )
 def test_endings_and_agreement_are_repaired(heard: str, expected: str) -> None:
     vocabulary = load_vocabulary("ct")
-    words: list[str | None] = list(heard.split())
-    for finder in (vocabulary.corrector, vocabulary.grammar.boundaries, vocabulary.grammar):
-        found = finder.find(words)  # in turn, as the pipeline applies them
-        for replacement in sorted(found, key=lambda r: r.start, reverse=True):
-            words[replacement.start : replacement.end] = replacement.text.split(" ")
-    assert " ".join(str(w) for w in words) == expected
+    finders = (vocabulary.corrector, vocabulary.grammar.boundaries, vocabulary.grammar)
+    assert _apply(heard, *finders) == expected
 
 
 @pytest.mark.parametrize(
@@ -345,11 +357,7 @@ def test_grammar_repair_leaves_agreeing_and_unclear_phrases(sentence: str) -> No
 def test_word_boundaries_of_compounds_and_prepositions(
     heard: str, expected: str, specialty: str
 ) -> None:
-    words: list[str | None] = list(heard.split())
-    found = load_vocabulary(specialty).corrector.find(words)
-    for replacement in sorted(found, key=lambda r: r.start, reverse=True):
-        words[replacement.start : replacement.end] = [replacement.text]
-    assert " ".join(str(w) for w in words) == expected
+    assert _apply(heard, load_vocabulary(specialty).corrector) == expected
 
 
 @pytest.mark.parametrize(

@@ -186,9 +186,9 @@ class FormIndex:
     ) -> None:
         self.forms = {form.replace("ё", "е"): (form, source) for form, source in forms.items()}
         self.known = known
+        """Forms of all packaged dictionaries, active or not: never "corrected" away."""
         self.spoken = spoken
         """Forms that are only how an abbreviation is said («один» of «T1»), not terms."""
-        """Forms of all packaged dictionaries, active or not: never "corrected" away."""
         self._core = KeyTable({f: s for f, s in forms.items() if s not in broad}, 0.0)
         self._broad = KeyTable({f: s for f, s in forms.items() if s in broad}, 6.0)
         self._fallback = fallback
@@ -385,15 +385,14 @@ class NearMissCorrector:
             source,
         )
 
-    def _whole_ordinary(self, part: str, word: str) -> bool:
+    def _whole_ordinary(self, part: str, other: str) -> bool:
         """«узел» of «узеловальной»: an ordinary word may be one part when the other is a
         long dictionary form — never two short ordinary words («надосной» ≠ «надо сной»)."""
-        other = word.replace(part, "", 1).replace("ё", "е")
         return (
             len(part) >= _MIN_ORDINARY_PART
             and self.is_ordinary(part)
             and len(other) >= _MIN_SINGLE_WORD
-            and other in self.index.forms
+            and other.replace("ё", "е") in self.index.forms
         )
 
     def _split(self, word: str, position: int) -> Replacement | None:
@@ -428,13 +427,13 @@ class NearMissCorrector:
             ):
                 continue  # neither part is a dictionary form
             parts: list[tuple[str, str, float]] = []
-            for part in (left, right):
+            for part, other in ((left, right), (right, left)):
                 exact = self.index.forms.get(part.replace("ё", "е"))
                 if exact is not None:
                     parts.append((exact[0], exact[1], 1.0))
                 elif len(part) >= _MIN_SINGLE_WORD and (near := self.index.nearest(part)):
                     parts.append((near[0], near[1], near[2] / 100.0))
-                elif self._whole_ordinary(part, left + right):
+                elif self._whole_ordinary(part, other):
                     parts.append((part, "", _ORDINARY_PART))
                 else:
                     break

@@ -12,7 +12,7 @@ is a form of the active dictionaries (a radiology phrase). Anything ambiguous is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -125,6 +125,19 @@ def _fold(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
+def _with_case_of(raw: str, text: str) -> str:
+    """``text`` capitalised as ``raw`` is."""
+    return text[:1].upper() + text[1:] if raw[:1].isupper() else text
+
+
+def _adjacent(words: Sequence[str | None]) -> Iterator[tuple[int, str, str]]:
+    """(index, word, next word) for every two neighbouring words with no barrier between."""
+    for index in range(len(words) - 1):
+        item, following = words[index], words[index + 1]
+        if item is not None and following is not None:
+            yield index, item, following
+
+
 class CaseRepair:
     """Finder with the corrector's interface: ``find(words)`` → replacements."""
 
@@ -200,8 +213,7 @@ class CaseRepair:
         window = [str(w) for w in words[start : index + 1]]
         if not any(self.is_dictionary_form(w) for w in window):
             return None
-        text = form[:1].upper() + form[1:] if noun_text[:1].isupper() else form
-        return Replacement(index, index + 1, noun_text, text, 0.9, SOURCE)
+        return Replacement(index, index + 1, noun_text, _with_case_of(noun_text, form), 0.9, SOURCE)
 
 
 _REDUCED = str.maketrans("аояеиэыйуюё", "ааииииииууи", "ь")
@@ -415,7 +427,7 @@ class AgreementRepair:
         for offset, (old, new) in enumerate(zip(texts, best, strict=True)):
             if old != new:
                 raw = str(words[start + offset])
-                text = new[:1].upper() + new[1:] if raw[:1].isupper() else new
+                text = _with_case_of(raw, new)
                 found.append(
                     Replacement(start + offset, start + offset + 1, raw, text, 0.85, SOURCE)
                 )
@@ -433,10 +445,7 @@ class AdverbRepair:
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
         found: list[Replacement] = []
-        for index in range(len(words) - 1):
-            item, following = words[index], words[index + 1]
-            if item is None or following is None:
-                continue
+        for index, item, following in _adjacent(words):
             parses = _parses(_fold(item))
             after = _parses(_fold(following))
             if not parses or not after or "PRTS" not in after[0].tag.grammemes:
@@ -450,17 +459,13 @@ class AdverbRepair:
             known_adverb = any("ADVB" in p.tag.grammemes for p in _parses(adverb.word))
             if not (known_adverb or self.is_dictionary_form(adverb.word)):
                 continue
-            text = adverb.word[:1].upper() + adverb.word[1:] if item[:1].isupper() else adverb.word
+            text = _with_case_of(item, adverb.word)
             found.append(Replacement(index, index + 1, item, text, 0.85, SOURCE))
         return found
 
 
 _PREDICATE_GENDERS = frozenset({"femn", "neut"})
 _MAX_SUBJECT_DISTANCE = 5
-
-
-def _with_case_of(raw: str, text: str) -> str:
-    return text[:1].upper() + text[1:] if raw[:1].isupper() else text
 
 
 def _predicate_form(item: str, predicate: Any, gender: str) -> str | None:
@@ -719,10 +724,7 @@ class ShortBeforeNounRepair:
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
         found: list[Replacement] = []
-        for index in range(len(words) - 1):
-            item, following = words[index], words[index + 1]
-            if item is None or following is None:
-                continue
+        for index, item, following in _adjacent(words):
             parses = _parses(_fold(item))
             if not parses or not {"ADJS", "neut", "sing"} <= parses[0].tag.grammemes:
                 continue
@@ -765,8 +767,7 @@ class SplitEndingRepair:
             if len(fitting) != 1:
                 continue
             item = str(words[index])
-            text = fitting.pop()
-            text = text[:1].upper() + text[1:] if item[:1].isupper() else text
+            text = _with_case_of(item, fitting.pop())
             raw = f"{item} {words[index + 1]}"
             found.append(Replacement(index, index + 2, raw, text, 0.85, SOURCE))
         return found
@@ -839,7 +840,7 @@ class PrefixJoin:
             if not any(_agrees(j, n) for j in _nominal_readings(joined, "ADJF") for n in nouns):
                 continue
             raw = f"{preposition} {adjective}"
-            text = joined[:1].upper() + joined[1:] if preposition[:1].isupper() else joined
+            text = _with_case_of(preposition, joined)
             found.append(Replacement(index, index + 2, raw, text, 0.9, SOURCE))
         return found
 
