@@ -64,6 +64,10 @@ class Transcript:
     elapsed_s: float
     segments: list[Segment] = field(default_factory=list)
 
+    def word_probabilities(self) -> list[tuple[str, float]]:
+        """(word, probability) of every word, when decoded with word timestamps."""
+        return [(w.w, w.p) for segment in self.segments for w in segment.words]
+
 
 def cuda_available() -> bool:
     try:

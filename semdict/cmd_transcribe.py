@@ -79,11 +79,17 @@ def run(args: argparse.Namespace) -> int:
     except (ModelError, RuntimeError) as exc:
         raise UsageError(str(exc)) from exc
     for path, audio in audios:
-        t = engine.transcribe(audio, prompt=args.prompt)
+        # Word probabilities are the acoustic evidence corrections need (vocabularies.evidence).
+        t = engine.transcribe(audio, prompt=args.prompt, word_timestamps=not args.raw)
         processed = None
         if not args.raw:
             try:
-                processed = postprocess(t.text, specialty=args.specialty, template_id=args.template)
+                processed = postprocess(
+                    t.text,
+                    specialty=args.specialty,
+                    template_id=args.template,
+                    words=t.word_probabilities(),
+                )
             except ValueError as exc:  # unknown specialty or template
                 raise UsageError(str(exc)) from exc
         if args.json:

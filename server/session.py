@@ -81,6 +81,8 @@ class DictationSession:
         self.seq = last_seq
         self.log: list[dict[str, Any]] = []  # every message sent, for replay on resume
         self.raw_finals: list[str] = []
+        self.final_words: list[list[tuple[str, float]]] = []
+        """Each final's (word, probability) pairs: the evidence the document's corrections use."""
         self.final_texts: list[str] = []
         self.fields: dict[str, object] = {}
         self.bytes_received = 0
@@ -103,6 +105,9 @@ class DictationSession:
         for message in stored:
             if message["type"] == "final":
                 self.raw_finals.append(str(message["raw"]))
+                self.final_words.append(
+                    [(str(w["w"]), float(w["p"])) for w in message.get("words", ())]
+                )
                 self.final_texts.append(str(message["text"]))
             elif message["type"] == "field":
                 self.fields[str(message["field"])] = message["value"]
@@ -313,9 +318,11 @@ class DictationSession:
         if not final.text:
             return  # silence or hallucination: nothing was said
         text, corrections, commands = final.text, [], []
+        words = [(w.w, w.p) for w in final.words]
         if not self.raw_mode and self.s.text is not None:
             processed = self.s.text.final(
                 final.text,
+                words,
                 specialty=self.start.specialty,
                 template_id=self.start.template_id,
                 sentence_start=self._sentence_start(),
@@ -324,6 +331,7 @@ class DictationSession:
             corrections = [asdict(c) for c in processed.corrections]
             commands = [asdict(c) for c in processed.commands]
         self.raw_finals.append(final.text)
+        self.final_words.append(words)
         self.final_texts.append(text)
         await self.emit(
             {
@@ -367,7 +375,10 @@ class DictationSession:
         if self.raw_mode or self.s.text is None:
             return " ".join(t for t in self.raw_finals if t)
         return self.s.text.document(
-            self.raw_finals, specialty=self.start.specialty, template_id=self.start.template_id
+            self.raw_finals,
+            self.final_words,
+            specialty=self.start.specialty,
+            template_id=self.start.template_id,
         )
 
     async def emit(self, body: dict[str, Any]) -> None:

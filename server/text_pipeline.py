@@ -7,11 +7,13 @@ structuring functions exist and tests can run sessions in raw mode.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from structuring.api import live_fields
 from structuring.api import warm_up as warm_up_validation
+from structuring.confidence import WordProbability
 from structuring.events import PostprocessResult
 from structuring.postprocess import postprocess
 from vocabularies.prompt import prompt_for
@@ -28,6 +30,7 @@ class TextPipeline:
         warm_up_validation()
         self.final(
             "Описание. Очаг 5 мм. Заключение.",
+            [],
             specialty=None,
             template_id=None,
             sentence_start=True,
@@ -39,18 +42,46 @@ class TextPipeline:
         return prompt_for(specialty, template_id)
 
     def final(
-        self, raw: str, *, specialty: str | None, template_id: str | None, sentence_start: bool
+        self,
+        raw: str,
+        words: Sequence[WordProbability],
+        *,
+        specialty: str | None,
+        template_id: str | None,
+        sentence_start: bool,
     ) -> PostprocessResult:
+        """``words``: the final's (word, probability) pairs, the acoustic evidence a correction
+        of a valid word needs (vocabularies.evidence)."""
         return postprocess(
-            raw, specialty=specialty, template_id=template_id, sentence_start=sentence_start
+            raw,
+            specialty=specialty,
+            template_id=template_id,
+            sentence_start=sentence_start,
+            data_dir=self.data_dir,
+            words=words or None,
         )
 
-    def document(self, raws: list[str], *, specialty: str | None, template_id: str | None) -> str:
+    def document(
+        self,
+        raws: list[str],
+        words: Sequence[Sequence[WordProbability]],
+        *,
+        specialty: str | None,
+        template_id: str | None,
+    ) -> str:
         """The whole dictation: commands may act across finals (delete the last sentence)."""
-        joined = " ".join(r for r in raws if r.strip())
+        kept = [(raw, list(w)) for raw, w in zip(raws, words, strict=False) if raw.strip()]
+        joined = " ".join(raw for raw, _ in kept)
         if not joined:
             return ""
-        return postprocess(joined, specialty=specialty, template_id=template_id).text
+        evidence = [pair for _, w in kept for pair in w]
+        return postprocess(
+            joined,
+            specialty=specialty,
+            template_id=template_id,
+            data_dir=self.data_dir,
+            words=evidence or None,
+        ).text
 
     def fields(self, text: str, template_id: str | None) -> dict[str, object]:
         return live_fields(text, template_id)

@@ -44,6 +44,16 @@ class Correction:
 
 
 @dataclass(frozen=True)
+class Withheld:
+    """A change a finder proposed that the evidence gate refused, with the reason."""
+
+    raw: str
+    suggested: str
+    dictionary: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class PostprocessResult:
     """Final text after normalisation, dictionary correction and command execution."""
 
@@ -51,3 +61,4 @@ class PostprocessResult:
     raw: str
     corrections: list[Correction] = field(default_factory=list)
     commands: list[CommandEvent] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)

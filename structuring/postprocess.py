@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from structuring.commands import run_commands
-from structuring.events import CommandEvent, Correction, PostprocessResult
+from structuring.confidence import WordProbability, attach_probabilities
+from structuring.events import CommandEvent, Correction, PostprocessResult, Withheld
 from structuring.itn import normalise_tokens
 from structuring.itn.tokens import Token, render, tokenize
 from vocabularies.corrector import Replacement
+from vocabularies.evidence import TEXT, Candidate, EvidenceGate, EvidencePolicy
 from vocabularies.loader import Vocabulary, load_vocabulary
 from vocabularies.particles import ParticleSplit
 from vocabularies.script import MixedScriptRepair
@@ -29,7 +31,10 @@ class Draft:
     tokens: list[Token]
     vocabulary: Vocabulary | None = None
     user_lexicon: UserLexicon | None = None
+    evidence: EvidencePolicy = TEXT
     corrections: list[Correction] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
+    """Changes a finder proposed and the evidence gate refused (for audits and benchmarks)."""
     commands: list[CommandEvent] = field(default_factory=list)
 
 
@@ -51,9 +56,12 @@ class Compose:
 def _apply(tokens: list[Token], found: list[Replacement], source: str | None) -> list[Correction]:
     corrections = []
     for replacement in sorted(found, key=lambda r: r.start, reverse=True):
-        # A split («без очаговых») becomes words of its own, which later finders see.
+        known = [t.p for t in tokens[replacement.start : replacement.end] if t.p is not None]
+        # A split («без очаговых») becomes words of its own, which later finders see; they
+        # keep the recogniser's doubt about the words they came from.
         tokens[replacement.start : replacement.end] = [
-            Token(part, "word") for part in replacement.text.split(" ")
+            Token(part, "word", p=min(known) if known else None)
+            for part in replacement.text.split(" ")
         ]
         corrections.append(
             Correction(
@@ -66,6 +74,22 @@ def _apply(tokens: list[Token], found: list[Replacement], source: str | None) ->
     return corrections[::-1]
 
 
+def _admitted(draft: Draft, gate: EvidenceGate, found: list[Replacement]) -> list[Replacement]:
+    """The replacements the evidence gate admits; the others are recorded as withheld."""
+    admitted = []
+    for replacement in found:
+        span = draft.tokens[replacement.start : replacement.end]
+        candidate = Candidate([t.text for t in span], [t.p for t in span], replacement.text)
+        reason = gate.refusal(candidate)
+        if reason is None:
+            admitted.append(replacement)
+        else:
+            draft.withheld.append(
+                Withheld(replacement.raw, replacement.text, replacement.dictionary, reason)
+            )
+    return admitted
+
+
 _MIXED_SCRIPT = MixedScriptRepair()
 _PARTICLES = ParticleSplit()
 
@@ -76,6 +100,7 @@ def correct(draft: Draft) -> Draft:
     multi-word terms and spoken abbreviations, then endings, agreement and word boundaries
     by grammar."""
     vocabulary = draft.vocabulary
+    gate = EvidenceGate(vocabulary.is_valid if vocabulary else _always_valid, draft.evidence)
     finders = (
         _MIXED_SCRIPT,
         _PARTICLES,
@@ -89,8 +114,15 @@ def correct(draft: Draft) -> Draft:
         if finder is None:
             continue
         words = [t.text if t.kind == "word" and not t.number else None for t in draft.tokens]
-        draft.corrections += _apply(draft.tokens, finder.find(words), None)
+        found = finder.find(words)
+        # The user's own accepted corrections are evidence enough.
+        admitted = found if finder is draft.user_lexicon else _admitted(draft, gate, found)
+        draft.corrections += _apply(draft.tokens, admitted, None)
     return draft
+
+
+def _always_valid(word: str) -> bool:
+    return True
 
 
 def normalise(draft: Draft) -> Draft:
@@ -128,6 +160,8 @@ def postprocess(
     commands: bool = True,
     sentence_start: bool = True,
     data_dir: Path | None = None,
+    words: Sequence[WordProbability] | None = None,
+    evidence: EvidencePolicy | None = None,
 ) -> PostprocessResult:
     """Correct, normalise and execute commands in one final transcript.
 
@@ -135,6 +169,10 @@ def postprocess(
     is then not capitalised). ``data_dir``: the user/site data folder; the drop-in dictionaries
     under ``data_dir/dictionaries/`` are active too. Dictionaries load once per specialty and
     folder and are cached (see :func:`warm_up`).
+
+    ``words``: the recogniser's (word, probability) pairs for ``text``; with them a valid word
+    the recogniser was unsure of may be corrected (acoustic evidence). Without them the text
+    is taken as written: only non-words are corrected, as typos (vocabularies.evidence).
     """
     stages: list[Stage] = []
     vocabulary = None
@@ -148,12 +186,17 @@ def postprocess(
         stages.append(punctuation_only)
     if commands:
         stages.append(execute_commands)
-    draft = Compose(stages)(Draft(tokenize(text), vocabulary, user_lexicon))
+    tokens = tokenize(text)
+    if words:
+        attach_probabilities(tokens, words)
+    policy = evidence or (EvidencePolicy(acoustic=True) if words else TEXT)
+    draft = Compose(stages)(Draft(tokens, vocabulary, user_lexicon, policy))
     return PostprocessResult(
         text=render(draft.tokens, sentence_start=sentence_start) if stages else text,
         raw=text,
         corrections=draft.corrections,
         commands=draft.commands,
+        withheld=draft.withheld,
     )
 
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from structuring.postprocess import postprocess, warm_up
+from tests.heard import heard
 from vocabularies.user import add_terms
 
 
@@ -62,5 +63,6 @@ def test_drop_in_dictionary_under_data_dir_applies(tmp_path: Path) -> None:
 
 def test_warm_up_loads_the_requested_specialties() -> None:
     assert warm_up(["pulmonology"]) >= 0.0
-    result = postprocess("Каты признаки нижне далевой пневмонии", specialty="pulmonology")
+    heard_text = "Каты признаки нижне далевой пневмонии"
+    result = postprocess(heard_text, specialty="pulmonology", words=heard(heard_text))
     assert result.text.startswith("КТ признаки нижнедолевой пневмонии")

@@ -10,6 +10,7 @@ import pytest
 
 from structuring.itn.tokens import tokenize
 from structuring.postprocess import postprocess
+from tests.heard import heard
 from vocabularies.build import word_forms
 from vocabularies.corrector import FormIndex, NearMissCorrector, Replacement
 from vocabularies.lexicon import is_ordinary_word
@@ -165,7 +166,8 @@ def test_split_needs_dictionary_parts() -> None:
 def test_spoken_abbreviation_becomes_the_abbreviation() -> None:
     assert ("Котепризнаки", "КТ признаки") in _fixes("Котепризнаки пневмонии")
     # in the pipeline the fused word may first split («Коте признаки»), then become «КТ»
-    assert postprocess("Котепризнаки пневмонии", specialty="ct").text == "КТ признаки пневмонии"
+    fused = "Котепризнаки пневмонии"
+    assert postprocess(fused, specialty="ct", words=heard(fused)).text == "КТ признаки пневмонии"
     assert _fixes("Каты признаки тромбоэмболии") == [("Каты признаки", "КТ признаки")]
     assert _fixes("коты признаки весны чувствуют") != [("коты признаки", "КТ признаки")]
     # Hyphenated: the spoken form fused to its head noun, and a written acronym before a
@@ -382,7 +384,8 @@ def test_particle_to_is_split_off_nominals_only() -> None:
     split = ParticleSplit()
     assert [r.text for r in split.find(["левого-то", "за", "бедренного"])] == ["левого то"]
     assert split.find(["где-то", "когда-то", "какого-то"]) == []
-    result = postprocess("Рентгенография левого-то за бедренного сустава", specialty="xray")
+    spoken = "Рентгенография левого-то за бедренного сустава"
+    result = postprocess(spoken, specialty="xray", words=heard(spoken))
     assert result.text == "Рентгенография левого тазобедренного сустава"
 
 

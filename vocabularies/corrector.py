@@ -227,12 +227,18 @@ class FormIndex:
 
 
 _PREPOSITIONS = _NO_JOIN_FIRST - {"не", "ни", "и", "а"}
+_ONE_LETTER_SPLIT = frozenset({"в", "к", "с"})
+"""«вправой», «сутолщенным»: a one-letter preposition fused with a known word is split off
+(dropping it would lose a word: docs/corrections.md)."""
+_FUSED_PREPOSITION = 0.99
 _CONSONANTS = frozenset("бвгджзйклмнпрстфхцчшщ")
 
 
 def _splits_off(preposition: str, rest: str) -> bool:
     """Whether «без|очаговых» may be two words: a preposition of two letters or more (not
     «ни»), before a whole word; «со»/«во» only before two consonants, as Russian writes them."""
+    if preposition in _ONE_LETTER_SPLIT:
+        return len(rest) >= _MIN_SINGLE_WORD - 1
     if len(preposition) < 2 or preposition == "ни" or len(rest) < _MIN_SINGLE_WORD:
         return False
     if preposition in {"со", "во"}:
@@ -257,11 +263,14 @@ class NearMissCorrector:
         index: FormIndex,
         is_ordinary: Callable[[str], bool],
         takes_case: Callable[[str], bool] = lambda word: True,
+        governs: Callable[[str, str], bool] = lambda preposition, word: True,
     ) -> None:
-        """``takes_case``: whether a word can be in a case, i.e. can follow a preposition."""
+        """``takes_case``: whether a word can be in a case, i.e. can follow a preposition;
+        ``governs``: whether a preposition can govern a word's case («с компрессией»)."""
         self.index = index
         self.is_ordinary = is_ordinary
         self.takes_case = takes_case
+        self.governs = governs
 
     def _known(self, word: str) -> bool:
         return word in self.index or self.is_ordinary(word)
@@ -400,17 +409,21 @@ class NearMissCorrector:
         form, the other one too, a near-miss of one, or a whole ordinary word when the
         dictionary part is long («узеловальной»). Scored below a one-word match."""
         folded = word.lower()
-        if len(folded) < _MIN_SPLIT_LENGTH:
+        if len(folded) < _MIN_SPLIT_LENGTH and folded[:1] not in _ONE_LETTER_SPLIT:
             return None
         best: tuple[str, str, float, str] | None = None
-        for cut in range(2, len(folded) - _MIN_PART + 1):
+        for cut in range(1, len(folded) - _MIN_PART + 1):
             left, right = folded[:cut], folded[cut:]
             if left in _NO_JOIN_FIRST:
                 # «безочаговых»: a preposition fused with a word — a whole known word, or
                 # after a longer preposition a near-miss of a dictionary form («безычаговых»).
                 if not _splits_off(left, right):
                     continue
-                if self._known(right):
+                if left in _ONE_LETTER_SPLIT:
+                    if not (self._known(right) and self.governs(left, right)):
+                        continue
+                    rest, score = right, _FUSED_PREPOSITION
+                elif self._known(right):
                     rest, score = right, _PREPOSITION_SPLIT - 0.02 * (right not in self.index)
                 elif len(left) >= 3 and (near := self.index.nearest(right)):
                     rest, score = near[0], _PREPOSITION_SPLIT * near[2] / 100

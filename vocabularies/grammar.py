@@ -809,6 +809,13 @@ _ALL_GOVERN: dict[str, frozenset[str]] = {
 }
 
 
+def governs(preposition: str, word: str) -> bool:
+    """Whether ``preposition`` can govern some reading of ``word`` («с компрессией», not «с
+    трясение»)."""
+    cases = _ALL_GOVERN.get(_fold(preposition))
+    return cases is not None and any(_case(p.tag) in cases for p in _parses(_fold(word)))
+
+
 class PrefixJoin:
     """A preposition that is really a prefix: «сухожилие под лопаточной мышцы» →
     «подлопаточной мышцы». Joined, the two words are a dictionary adjective that agrees with

@@ -7,10 +7,13 @@ what the doctor said without context, and a false correction costs more than a m
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import pymorphy3
+
+from vocabularies.rules import word_rules
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -38,3 +41,25 @@ def is_ordinary_word(word: str) -> bool:
         parse.normal_form.replace("ё", "е") in lemmas or parse.normal_form in lemmas
         for parse in morph.parse(folded)[:2]
     )
+
+
+_MIN_PREFIXED_REST = 4
+
+
+def is_valid_form(word: str, is_known: Callable[[str], bool]) -> bool:
+    """A word form a doctor may have meant: ``is_known`` (the dictionaries and morphology), or
+    a known combining prefix before such a word («дообследование», «внутрипочечного»,
+    «криолечение»): prefixes make words no dictionary lists."""
+    folded = word.lower().replace("ё", "е")
+    if is_known(folded):
+        return True
+    for prefix in _combining_prefixes():
+        rest = folded[len(prefix) :]
+        if folded.startswith(prefix) and len(rest) >= _MIN_PREFIXED_REST and is_known(rest):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _combining_prefixes() -> tuple[str, ...]:
+    return tuple(sorted(word_rules()["combining_prefixes"], key=len, reverse=True))

@@ -11,8 +11,8 @@ from pathlib import Path
 import pymorphy3
 
 from vocabularies.corrector import FormIndex, KeyTable, NearMissCorrector, SuffixIndex
-from vocabularies.grammar import GrammarRepair, takes_case
-from vocabularies.lexicon import is_ordinary_word
+from vocabularies.grammar import GrammarRepair, governs, takes_case
+from vocabularies.lexicon import is_ordinary_word, is_valid_form
 from vocabularies.model import Dictionary, read_dictionary
 from vocabularies.phrases import PhraseMatcher
 from vocabularies.specialties import dictionary_names, pathology_methods, resolve_specialty
@@ -91,6 +91,14 @@ class Vocabulary:
     grammar: GrammarRepair
     """Case endings and agreement in dictionary phrases (see vocabularies.grammar)."""
 
+    def is_valid(self, word: str) -> bool:
+        """A valid word form: morphology, the medical lexicon, any dictionary, or a known
+        prefix before one of those (the evidence gate's lexical test)."""
+        return is_valid_form(word, self._known)
+
+    def _known(self, word: str) -> bool:
+        return word in self.index or is_ordinary_word(word)
+
     def terms(self) -> list[str]:
         return [entry.term for dictionary in self.dictionaries for entry in dictionary.entries]
 
@@ -148,7 +156,7 @@ def load_vocabulary(specialty: str | None = None, user_folder: Path | None = Non
         key,
         active_dictionaries,
         index,
-        NearMissCorrector(index, is_ordinary_word, takes_case),
+        NearMissCorrector(index, is_ordinary_word, takes_case, governs),
         phrases,
         GrammarRepair(lambda word: word.lower().replace("ё", "е") in core),
     )

@@ -48,9 +48,15 @@ _LETTERS = str.maketrans(
 )
 
 
+_ROMAN_PREFIX = re.compile(r"(?:[IVX]+|[IVXLC]{2,})[а-яё]")
+"""«IIгруппа», «IIIст»: a Roman numeral glued to a word, not a misspelled letter."""
+
+
 def _cyrillic(run: str) -> str:
     if not (_LATIN.search(run) and _CYRILLIC.search(run)):
         return run
+    if any(ch.isdigit() for ch in run) or _ROMAN_PREFIX.match(run):
+        return run  # «р1T3N1M0», «IIгруппа»: a code or a numeral, not a word
     lower = run.lower().translate(_LETTERS)
     # Keep the capitals where they were («Cотек» → «Сотек»); «x» may have become two letters.
     if len(lower) != len(run):

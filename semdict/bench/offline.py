@@ -15,10 +15,11 @@ def recognise_files(engine: Engine, recordings: Sequence[Recording]) -> Iterator
     Whisper repeat the prompt or loop (docs/dictionaries.md); the live path prompts short
     utterance windows instead; dictionaries apply later, in the pipelines."""
     for recording in recordings:
-        transcript = engine.transcribe(load_audio(recording.path))
+        transcript = engine.transcribe(load_audio(recording.path), word_timestamps=True)
         yield Recognised(
             recording=recording,
             raw=transcript.text,
+            words=transcript.word_probabilities(),
             audio_s=transcript.duration_s,
             elapsed_s=transcript.elapsed_s,
         )

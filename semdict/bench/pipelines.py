@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, get_args
 
 from structuring.postprocess import postprocess
@@ -12,14 +13,21 @@ PIPELINES: tuple[Pipeline, ...] = get_args(Pipeline)
 (the text the server sends, which structuring then reads)."""
 
 
-def apply(pipeline: Pipeline, raw: str, template_id: str | None, specialty: str | None) -> str:
+def apply(
+    pipeline: Pipeline,
+    raw: str,
+    template_id: str | None,
+    specialty: str | None,
+    words: Sequence[tuple[str, float]] = (),
+) -> str:
+    """``words``: the recogniser's (word, probability) pairs, the acoustic evidence a
+    correction of a valid word needs; without them the text is corrected as written."""
     if pipeline == "raw":
         return raw
+    evidence = {"specialty": specialty, "template_id": template_id, "words": words or None}
     if pipeline == "dict":
-        return postprocess(
-            raw, specialty=specialty, template_id=template_id, normalise=False, commands=False
-        ).text
-    return postprocess(raw, specialty=specialty, template_id=template_id).text
+        return postprocess(raw, normalise=False, commands=False, **evidence).text  # type: ignore[arg-type]
+    return postprocess(raw, **evidence).text  # type: ignore[arg-type]
 
 
 def spoken_form(

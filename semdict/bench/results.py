@@ -15,6 +15,8 @@ class Recognised:
     audio_s: float
     elapsed_s: float
     """Offline: model time for the file. Streaming: first audio sent → ``completed``."""
+    words: list[tuple[str, float]] = field(default_factory=list)
+    """(word, probability) as recognised: the acoustic evidence for corrections."""
     server_text: str | None = None
     """Streaming, full pipeline: the document text the server sent in ``completed``."""
     partial_latencies: list[float] = field(default_factory=list)

@@ -62,7 +62,7 @@ def score(result: Recognised, pipelines: tuple[Pipeline, ...], specialty: str | 
     for pipeline in pipelines:
         text = result.server_text if pipeline == "full" and result.server_text is not None else None
         if text is None:
-            text = apply(pipeline, result.raw, d.template, specialty)
+            text = apply(pipeline, result.raw, d.template, specialty, result.words)
         spoken_hyp = spoken_form(
             result.raw, corrected=pipeline != "raw", template_id=d.template, specialty=specialty
         )

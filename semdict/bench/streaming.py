@@ -49,6 +49,7 @@ def _recognised(recording: Recording, result: StreamResult, full: bool) -> Recog
     return Recognised(
         recording=recording,
         raw=" ".join(str(m["raw"]) for m in finals if str(m["raw"]).strip()),
+        words=[(str(w["w"]), float(w["p"])) for m in finals for w in m.get("words", ())],
         audio_s=result.audio_s,
         elapsed_s=ended - result.t0,
         server_text=result.text if full else None,

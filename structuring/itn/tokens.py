@@ -46,6 +46,8 @@ class Token:
     ordinal: bool = False
     unit: bool = False
     """A unit of measurement written as its symbol ("мм", "HU")."""
+    p: float | None = None
+    """The recogniser's probability for this word; None for text without audio."""
 
     def copy(self, **changes: object) -> Token:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,16 @@
+"""Word classes shared by every correction stage (negations, prefixes), read from
+``data/word_rules.json``: rules are data, kept in one place."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+RULES = Path(__file__).resolve().parent / "data" / "word_rules.json"
+
+
+@lru_cache(maxsize=1)
+def word_rules() -> dict[str, tuple[str, ...]]:
+    raw = json.loads(RULES.read_text(encoding="utf-8"))
+    return {key: tuple(value) for key, value in raw.items() if isinstance(value, list)}
