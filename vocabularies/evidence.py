@@ -60,10 +60,15 @@ def _letters(text: str) -> str:
     return _fold(text).replace(" ", "").replace("-", "")
 
 
-def changes_meaning(raw: str, corrected: str) -> bool:
+def changes_meaning(raw: str, corrected: str, *, typed: bool = True) -> bool:
     """Whether a negation or meaning-carrying prefix is lost or gained («дообследования» →
     «обследования», «обследования» → «дообследования»); by sound, so that a misheard
-    unstressed vowel in a prefix («перикардиальный» heard «перекардиальный») is not one."""
+    unstressed vowel in a prefix («перикардиальный» heard «перекардиальный») is not one.
+
+    ``typed``: text without audio, where a word the lexicon lacks may be a real word
+    («мнестический» is not «амнестический») and a letter before a word a preposition typed
+    without its space. Recognised speech loses unstressed initial vowels («телектаз») and
+    gains stray letters, and fused prepositions are split, not dropped, by the corrector."""
     before, after = _letters(raw), _letters(corrected)
     key_before, key_after = phonetic_key(before), phonetic_key(after)
     for prefix in word_rules()["meaning_prefixes"]:
@@ -72,12 +77,13 @@ def changes_meaning(raw: str, corrected: str) -> bool:
             return True
         if after.startswith(prefix) and not key_before.startswith(key):
             return True
-    for prefix in word_rules()["gained_prefixes"]:
-        if after.startswith(prefix) and not key_before.startswith(phonetic_key(prefix)):
+    if typed:
+        for prefix in word_rules()["gained_prefixes"]:
+            if after.startswith(prefix) and not key_before.startswith(phonetic_key(prefix)):
+                return True
+        # «вдетстве» → «детстве», «кглюкозе» → «глюкозе»: a preposition without its space
+        if before[:1] in word_rules()["one_letter_prepositions"] and after == before[1:]:
             return True
-    # «вдетстве» → «детстве», «кглюкозе» → «глюкозе»: a preposition typed without its space
-    if before[:1] in word_rules()["one_letter_prepositions"] and after == before[1:]:
-        return True
     negations = set(word_rules()["negations"])
     raw_negations = sum(_fold(w) in negations for w in raw.split())
     new_negations = sum(_fold(w) in negations for w in corrected.split())
@@ -101,7 +107,7 @@ class EvidenceGate:
         raw = " ".join(candidate.raw_words)
         if _fold(raw) == _fold(candidate.text):
             return None  # capitalisation only
-        if changes_meaning(raw, candidate.text):
+        if changes_meaning(raw, candidate.text, typed=not self.policy.acoustic):
             return "meaning"
         real_word = all(self._valid(word) for word in candidate.raw_words)
         if real_word:
