@@ -11,7 +11,8 @@ Voices (none of them is RHVoice *anna* or *aleksandr*, the dev corpus voices):
 
 - ``nsh``   — Festival with the Debian voice ``festvox-ru`` (msu_ru_nsh_clunits, male,
   unit selection, 16 kHz).
-- ``espeak`` — eSpeak NG, Russian (``-v ru``, formant synthesis, male), rate 160 words/min.
+- ``espeak`` — eSpeak NG, Russian (``-v ru``, formant synthesis, male) at 130 words/min with
+  a 20 ms gap between words: at the default rate Whisper hallucinated on it.
 
 RHVoice was tried first and is not usable offline here: the PyPI package
 ``rhvoice-wrapper-bin`` has no Linux wheel and builds by cloning the RHVoice sources from
@@ -68,7 +69,7 @@ def _festival_nsh(text: str, wav: Path) -> None:
 
 
 def _espeak(text: str, wav: Path) -> None:
-    _run(_tool("espeak-ng"), "-v", "ru", "-s", "160", "-w", str(wav), text)
+    _run(_tool("espeak-ng"), "-v", "ru", "-s", "130", "-g", "2", "-w", str(wav), text)
 
 
 VOICES: dict[str, Callable[[str, Path], None]] = {
