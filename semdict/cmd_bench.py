@@ -151,7 +151,11 @@ def run(args: argparse.Namespace) -> int:
     previous = compare.load_report(args.compare) if args.compare else None
     voices = [v.strip() for v in args.voices.split(",")] if args.voices else None
     recordings = find_recordings(
-        args.corpus, read_dictations(args.corpus), voices=voices, limit=args.limit
+        args.corpus,
+        read_dictations(args.corpus),
+        voices=voices,
+        limit=args.limit,
+        on_skip=lambda s: print(f"semdict bench: skipped {s.name}: {s.reason}", file=sys.stderr),
     )
 
     started = time.perf_counter()

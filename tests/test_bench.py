@@ -14,7 +14,7 @@ import pytest
 
 from semdict.bench import compare, plots
 from semdict.bench.bootstrap import ratio_ci
-from semdict.bench.corpus import find_recordings, read_dictations
+from semdict.bench.corpus import Skipped, find_recordings, read_dictations
 from semdict.bench.fields import field_matches
 from semdict.cli import main
 from semdict.errors import UsageError
@@ -119,6 +119,64 @@ def test_corpus_errors_say_what_is_expected(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no audio for voices anna"):
         find_recordings(corpus, dictations, voices=["anna"])
     assert [r.key for r in find_recordings(corpus, dictations)] == ["f01_elena"]
+
+
+def _corpus_with_files(root: Path, names: tuple[str, ...], manifest: str | None = None) -> Path:
+    """Dictations u_1 and u2 (an id with an underscore) and empty stand-in audio files."""
+    (root / "audio").mkdir(parents=True)
+    lines = [json.dumps({"id": i, "spoken": "а", "written": "а"}) for i in ("u_1", "u2")]
+    (root / "dictations.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name in names:
+        (root / "audio" / name).write_bytes(b"")
+    if manifest is not None:
+        (root / "audio" / "manifest.tsv").write_text(manifest, encoding="utf-8")
+    return root
+
+
+def test_corpus_without_manifest_matches_dictation_ids(tmp_path: Path) -> None:
+    names = ("u2_f_voice.flac", "u_1_nsh.wav", "x9_nsh.flac", "notes.txt", "u2_espeak.flac")
+    corpus = _corpus_with_files(tmp_path, names)
+    skipped: list[Skipped] = []
+    found = find_recordings(corpus, read_dictations(corpus), on_skip=skipped.append)
+    assert [(r.dictation.id, r.voice) for r in found] == [
+        ("u_1", "nsh"),
+        ("u2", "espeak"),
+        ("u2", "f_voice"),
+    ]
+    assert {s.name: s.reason for s in skipped} == {
+        "notes.txt": "not .flac|.wav",
+        "x9_nsh.flac": "no id of dictations.jsonl matches {id}_{voice}",
+    }
+    limited = find_recordings(corpus, read_dictations(corpus), voices=["f_voice"], limit=1)
+    assert [r.key for r in limited] == ["u2_f_voice"]
+
+
+def test_corpus_manifest_decides_ids_and_voices(tmp_path: Path) -> None:
+    manifest = (
+        "id\tvoice\tfile\tduration_s\n"
+        "u2\tnsh\tu2_nsh.flac\t1.0\n"
+        "u_1\tmy_voice\ttake-one.flac\t1.0\n"
+        "u2\tespeak\tu2_espeak.flac\t1.0\n"
+        "u3\tnsh\tu3_nsh.flac\t1.0\n"
+        "u2\tnsh\tu2_nsh.wav\t1.0\n"
+    )
+    names = ("u2_nsh.flac", "take-one.flac", "u3_nsh.flac", "u2_nsh.wav", "u2_extra.flac")
+    corpus = _corpus_with_files(tmp_path, names, manifest)
+    skipped: list[Skipped] = []
+    found = find_recordings(corpus, read_dictations(corpus), on_skip=skipped.append)
+    assert [(r.dictation.id, r.voice, r.path.name) for r in found] == [
+        ("u_1", "my_voice", "take-one.flac"),
+        ("u2", "nsh", "u2_nsh.flac"),
+    ]
+    assert {s.name: s.reason for s in skipped} == {
+        "manifest.tsv:4 u2_espeak.flac": "listed but not in audio/",
+        "u3_nsh.flac": "id 'u3' is not in dictations.jsonl",
+        "u2_nsh.wav": "same id and voice as u2_nsh.flac",
+        "u2_extra.flac": "not listed in manifest.tsv",
+    }
+    (corpus / "audio" / "manifest.tsv").write_text("id\tfile\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="lacks column"):
+        find_recordings(corpus, read_dictations(corpus))
 
 
 def test_bad_options_fail_before_the_model_loads(tmp_path: Path) -> None:
