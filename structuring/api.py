@@ -5,10 +5,12 @@ from __future__ import annotations
 from semd_templates import get_template
 from structuring.context import SemdContext
 from structuring.fhir import to_fhir
+from structuring.icd10_index import icd10_index
 from structuring.pipeline import TemplateUndetectedError, live_fields, structure
 from structuring.report import StructuredReport
 from structuring.semd_builder import SemdContentError, build_semd
-from structuring.validation import ValidationReport, validate_semd, warm_up
+from structuring.validation import ValidationReport, validate_semd
+from structuring.validation import warm_up as _warm_up_validation
 
 __all__ = [
     "SemdContentError",
@@ -24,6 +26,13 @@ __all__ = [
     "validate_semd",
     "warm_up",
 ]
+
+
+def warm_up() -> None:
+    """Build what the first document would otherwise wait for (e.g. at server start): the
+    XSD and schematron, and the МКБ-10 index (about a second of lemmatising)."""
+    _warm_up_validation()
+    icd10_index()
 
 
 def report_json(report: StructuredReport) -> dict[str, object]:

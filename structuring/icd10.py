@@ -1,135 +1,212 @@
 """МКБ-10 suggestion for the conclusion: a proposal for the doctor, never a silent diagnosis.
 
-First the curated radiology map (``icd10_rules``); when no rule fires, the conclusion's
-first clause is compared word-stem by word-stem with the 11.1005 names and a low-confidence
-suggestion is returned only on a clear overlap. Otherwise: None.
+Retrieval over the whole classification (``icd10_index``): each clause of the conclusion,
+negated words taken out, and the conclusion as a whole are scored against every code name
+and radiology phrasing. The three best codes get a calibrated confidence (a logistic curve of
+the score and of its margin over the best code of another category, fitted on the tuning half
+of ``benchmarks/data/icd10_eval.jsonl``); a suspected diagnosis («подозрение на …») is
+discounted. Below the abstention threshold no code is proposed. A conclusion that states a
+study without pathology maps to the examination codes (Z01.6 …).
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
+import json
+import math
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
+from typing import Literal
 
 from semd_templates import nsi
-from structuring.icd10_rules import ICD10_RULES, IcdRule
+from structuring.icd10_index import Hit, icd10_index
+from structuring.icd10_text import Clause, clauses, cues, data_text, read_conclusion
 
-RULE_CONFIDENCE = 0.9
-CONTESTED_CONFIDENCE = 0.7
-NSI_MAX_CONFIDENCE = 0.5
-NSI_MIN_OVERLAP = 0.6
-_STEM = 5
-_STOPWORDS = frozenset(
-    [
-        "признаки",
-        "признак",
-        "картина",
-        "данных",
-        "области",
-        "отдела",
-        "справа",
-        "слева",
-        "левой",
-        "правой",
-        "левого",
-        "правого",
-        "обеих",
-        "обоих",
-        "стороны",
-        "сторон",
-        "другие",
-        "других",
-        "неуточненный",
-        "неуточненная",
-        "уточненный",
-    ]
-)
-_WORD_RE = re.compile(r"[а-яё]+", re.IGNORECASE)
-_CLAUSE_RE = re.compile(r"[,;.]\s+")
+Source = Literal["classification_name", "radiology_phrasing", "examination"]
+
+TOP_K = 3
+# Later clauses usually add secondary findings; the first one carries the diagnosis.
+CLAUSE_POSITION_FACTORS = (1.0, 0.9, 0.8)
+FULL_COVERAGE = 0.99
+# The category is clear but not its subdivision: say so rather than claim ≥ 0.8.
+SIBLING_TIE = 0.1
+SIBLING_TIE_CAP = 0.7
+# Words from several clauses together («образование молочной железы, подозрительное на рак»).
+WHOLE_CONCLUSION_FACTOR = 0.85
+SUSPICION_FACTOR = 0.75
+# A suspected diagnosis outranks the finding it explains (the issue: code what is suspected).
+SUSPECTED_PAIR_FACTOR = 1.05
+# Shown to the doctor only above this: a list of unlikely codes is noise.
+MIN_CANDIDATE_CONFIDENCE = 0.1
+EXAMINATION_CONFIDENCES = (0.85, 0.3, 0.15)
 
 
 @dataclass(frozen=True)
-class IcdSuggestion:
+class IcdCandidate:
     code: str
     name: str
     confidence: float
     matched: str
-    """The conclusion words the suggestion rests on."""
-    source: str  # "radiology_map" | "nsi_name"
+    """The conclusion words the candidate rests on."""
+    source: Source
+    suspected: bool = False
+    score: float = 0.0
+    """Raw retrieval score (what the calibration maps to a confidence)."""
+    margin: float = 0.0
+    """Score minus the best score of a code that is neither this one nor its parent/child."""
 
 
-def _refine(rule: IcdRule, text: str) -> str:
-    for pattern, code in rule.refinements:
-        if pattern.search(text):
-            return code
-    return rule.code
+@dataclass(frozen=True)
+class IcdSuggestion:
+    candidates: tuple[IcdCandidate, ...]
+    """Best first, at most ``TOP_K``."""
+    abstained: bool
+
+    @property
+    def top(self) -> IcdCandidate | None:
+        """The suggestion, or None when too unsure to propose one."""
+        return None if self.abstained or not self.candidates else self.candidates[0]
 
 
-def suggest_icd10(conclusion: str, findings: str = "") -> IcdSuggestion | None:
-    """Best МКБ-10 code for ``conclusion`` with its confidence, or None when unsure."""
-    if not conclusion.strip():
-        return None
-    context = f"{conclusion}\n{findings}"
-    candidates: list[tuple[int, int, str, str]] = []
-    for rule in ICD10_RULES:
-        match = rule.pattern.search(conclusion)
-        if match:
-            candidates.append((-rule.priority, match.start(), _refine(rule, context), match[0]))
-    codes = nsi.mkb10()
-    if candidates:
-        candidates.sort()
-        _, _, code, matched = candidates[0]
-        contested = any(c[0] == candidates[0][0] and c[2] != code for c in candidates[1:])
-        entry = codes.get(code)
-        if entry is not None:
-            confidence = CONTESTED_CONFIDENCE if contested else RULE_CONFIDENCE
-            return IcdSuggestion(entry.code, entry.name, confidence, matched, "radiology_map")
-    return _suggest_from_names(conclusion)
+@dataclass(frozen=True)
+class Calibration:
+    bias: float
+    score: float
+    margin: float
+    abstain_below: float
+    min_score: float
+    """Below the scores the curve was fitted on: not extrapolated, not shown."""
 
-
-def _stems(text: str) -> set[str]:
-    return {
-        w.lower().replace("ё", "е")[:_STEM]
-        for w in _WORD_RE.findall(text)
-        if len(w) > 3 and w.lower() not in _STOPWORDS
-    }
+    def confidence(self, score: float, margin: float) -> float:
+        return 1 / (1 + math.exp(-(self.bias + self.score * score + self.margin * margin)))
 
 
 @cache
-def _name_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """Stem → codes, and code → stems of its name (leaf codes only)."""
-    by_stem: dict[str, set[str]] = defaultdict(set)
-    stems_of: dict[str, set[str]] = {}
-    for code, entry in nsi.mkb10().items():
-        stems = _stems(entry.name)
-        if stems:
-            stems_of[code] = stems
-            for stem in stems:
-                by_stem[stem].add(code)
-    return dict(by_stem), stems_of
-
-
-def _suggest_from_names(conclusion: str) -> IcdSuggestion | None:
-    first_clause = _CLAUSE_RE.split(conclusion.strip(), maxsplit=1)[0]
-    query = _stems(first_clause)
-    if not query:
-        return None
-    by_stem, stems_of = _name_index()
-    scored: list[tuple[float, str]] = []
-    for code in set().union(*(by_stem.get(stem, set()) for stem in query)):
-        name_stems = stems_of[code]
-        overlap = len(query & name_stems)
-        # Every word of the МКБ name must be dictated, and most of the dictated words used.
-        score = overlap / max(len(name_stems), len(query))
-        if overlap == len(name_stems):
-            scored.append((score, code))
-    if not scored:
-        return None
-    score, code = max(scored, key=lambda item: (item[0], -len(item[1])))
-    if score < NSI_MIN_OVERLAP:
-        return None
-    entry = nsi.mkb10()[code]
-    return IcdSuggestion(
-        entry.code, entry.name, round(NSI_MAX_CONFIDENCE * score, 2), first_clause, "nsi_name"
+def calibration() -> Calibration:
+    values = json.loads(data_text("icd10_calibration.json"))
+    return Calibration(
+        values["bias"],
+        values["score"],
+        values["margin"],
+        values["abstain_below"],
+        values["min_score"],
     )
+
+
+@dataclass(frozen=True)
+class _Match:
+    hit: Hit
+    score: float
+    clause: str
+    suspected: bool
+
+
+def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_Match]:
+    index = icd10_index()
+    best: dict[str, _Match] = {}
+
+    def offer(hits: list[Hit], factor: float, text: str, suspected: bool) -> None:
+        for hit in hits:
+            score = hit.score * factor
+            if hit.code not in best or score > best[hit.code].score:
+                best[hit.code] = _Match(hit, score, text, suspected)
+
+    diagnostic_rank = 0
+    for clause, text in zip(conclusion_clauses, texts, strict=True):
+        hits = index.search(index.query(clause.lemmas))
+        factor = CLAUSE_POSITION_FACTORS[min(diagnostic_rank, len(CLAUSE_POSITION_FACTORS) - 1)]
+        offer(hits, factor, text, clause.suspected)
+        # Only a clause that fully names some code counts as an earlier diagnosis
+        # («Диффузные изменения поджелудочной железы, хронический панкреатит»).
+        diagnostic_rank += any(hit.name_coverage >= FULL_COVERAGE for hit in hits)
+    for previous, clause in pairwise(conclusion_clauses):
+        # «Образование …, подозрительное на рак»: the suspicion names what the finding is.
+        if clause.suspected:
+            query = index.query(clause.lemmas, context=previous.lemmas)
+            text = f"{texts[previous.position]}, {texts[clause.position]}"
+            offer(index.search(query), SUSPECTED_PAIR_FACTOR, text, True)
+    if len(conclusion_clauses) > 1:
+        words = [w for clause in conclusion_clauses for w in clause.lemmas]
+        suspected = any(clause.suspected for clause in conclusion_clauses)
+        offer(
+            index.search(index.query(words)),
+            WHOLE_CONCLUSION_FACTOR,
+            " ".join(texts),
+            suspected,
+        )
+    return sorted(best.values(), key=lambda m: (-m.score, len(m.hit.code), m.hit.code))
+
+
+def _sibling_ties(match: _Match, matches: list[_Match]) -> bool:
+    """Another subdivision of the same category scores about as well (J84.9 and J84.1)."""
+    code = match.hit.code
+    return any(
+        _category(m.hit.code) == _category(code)
+        and not (m.hit.code.startswith(code) or code.startswith(m.hit.code))
+        and m.score >= match.score - SIBLING_TIE
+        for m in matches
+    )
+
+
+def _category(code: str) -> str:
+    """Three-character category: J18.9 and J18.1 are not rivals of one another's margin."""
+    return code.split(".", 1)[0]
+
+
+def _candidates(matches: list[_Match]) -> list[IcdCandidate]:
+    calibrated = calibration()
+    names = nsi.mkb10()
+    chosen: list[IcdCandidate] = []
+    for match in [m for m in matches if m.score >= calibrated.min_score][:TOP_K]:
+        rival = max(
+            (m.score for m in matches if _category(m.hit.code) != _category(match.hit.code)),
+            default=0.0,
+        )
+        margin = match.score - rival
+        confidence = calibrated.confidence(match.score, margin)
+        if _sibling_ties(match, matches):
+            confidence = min(confidence, SIBLING_TIE_CAP)
+        if match.suspected:
+            confidence *= SUSPICION_FACTOR
+        source: Source = "radiology_phrasing" if match.hit.phrasing else "classification_name"
+        chosen.append(
+            IcdCandidate(
+                match.hit.code,
+                names[match.hit.code].name,
+                round(confidence, 2),
+                match.clause,
+                source,
+                match.suspected,
+                match.score,
+                margin,
+            )
+        )
+    return [c for c in chosen if c.confidence >= MIN_CANDIDATE_CONFIDENCE]
+
+
+def _examination(modality: str, matched: str) -> list[IcdCandidate]:
+    by_modality: dict[str, list[str]] = cues()["examination"]
+    codes = by_modality.get(modality, by_modality["default"])
+    names = nsi.mkb10()
+    return [
+        IcdCandidate(code, names[code].name, confidence, matched, "examination")
+        for code, confidence in zip(codes, EXAMINATION_CONFIDENCES, strict=False)
+    ]
+
+
+def suggest_icd10(conclusion: str, modality: str = "") -> IcdSuggestion:
+    """The best МКБ-10 codes for ``conclusion``, and whether to abstain from proposing one."""
+    texts = clauses(conclusion)
+    parsed = read_conclusion(conclusion)
+    if not parsed:
+        return IcdSuggestion((), abstained=True)
+    threshold = calibration().abstain_below
+    candidates = _candidates(_best_matches(parsed, texts))
+    confident = bool(candidates) and candidates[0].confidence >= threshold
+    normal = [text for clause, text in zip(parsed, texts, strict=True) if clause.normal]
+    # Every clause negated its findings («пневмонии не выявлено, очагов нет»): a normal study.
+    if all(clause.negated for clause in parsed):
+        normal = normal or texts[:1]
+    if not confident and normal:
+        return IcdSuggestion(tuple(_examination(modality, normal[0])), abstained=False)
+    return IcdSuggestion(tuple(candidates), abstained=not confident)

@@ -33,7 +33,7 @@ _UNPAIRED_PART_RE = re.compile(
     re.IGNORECASE,
 )
 _LOBE_RE = re.compile(r"^\s*дол(?:я|и|е|ю|ей|ям|ях|ями)\b", re.IGNORECASE)
-_NORMAL_RE = re.compile(
+NORMAL_RE = re.compile(
     r"без (?:особенностей|очаговых|патологическ|изменений|признаков)|не изменен|свобод\w*|"
     r"\bцел\w*\b|не смещен|не расширен|не увеличен|прослеживаются|обычн\w+ (?:формы|размеров)",
     re.IGNORECASE,
@@ -41,16 +41,17 @@ _NORMAL_RE = re.compile(
 _CLAUSE_RE = re.compile(r"[,;.]\s+(?=[А-ЯЁA-Zа-яё])")
 
 
-def _sides(text: str) -> set[str]:
-    sides: set[str] = set()
+def sides(text: str) -> set[str]:
+    """Sides named in ``text``: a subset of {"left", "right", "both"}."""
+    found: set[str] = set()
     for match in _SIDE_RE.finditer(text):
         after = text[match.end() : match.end() + 60]
         if _UNPAIRED_PART_RE.match(after):
             continue
         if _LOBE_RE.match(after) and re.search(r"печен", _sentence_around(text, match.start())):
             continue
-        sides.add(match.lastgroup or "")
-    return sides
+        found.add(match.lastgroup or "")
+    return found
 
 
 def _sentence_around(text: str, position: int) -> str:
@@ -59,23 +60,23 @@ def _sentence_around(text: str, position: int) -> str:
     return text[start : end if end != -1 else len(text)].lower()
 
 
-def _verdict(sides: set[str]) -> Laterality | None:
-    if not sides:
+def _verdict(named: set[str]) -> Laterality | None:
+    if not named:
         return None
-    if "both" in sides or {"left", "right"} <= sides:
+    if "both" in named or {"left", "right"} <= named:
         return BOTH
-    return LEFT if "left" in sides else RIGHT
+    return LEFT if "left" in named else RIGHT
 
 
 def extract_laterality(title: str, findings: str, conclusion: str) -> Laterality:
     """Laterality of the main finding, or "" when no side applies."""
     clauses = _CLAUSE_RE.split(conclusion.strip(), maxsplit=1)
-    first = _verdict(_sides(clauses[0])) if clauses and clauses[0] else None
+    first = _verdict(sides(clauses[0])) if clauses and clauses[0] else None
     if first is not None:
         return first
-    pooled = _sides(conclusion)
+    pooled = sides(conclusion)
     for sentence in re.split(r"(?<=[.!?])\s+", findings):
-        if not _NORMAL_RE.search(sentence):
-            pooled |= _sides(sentence)
-    pooled |= _sides(title)
+        if not NORMAL_RE.search(sentence):
+            pooled |= sides(sentence)
+    pooled |= sides(title)
     return _verdict(pooled) or NONE

@@ -5,13 +5,14 @@ from __future__ import annotations
 from semd_templates import Template, get_template, nsi
 from semd_templates.registry import TemplateNotFoundError
 from structuring.coding import match_pathologies
+from structuring.consistency import check
 from structuring.contrast import contrast_used
 from structuring.dose import extract_dose_msv
 from structuring.events import CommandEvent
 from structuring.icd10 import suggest_icd10
 from structuring.laterality import extract_laterality
 from structuring.measurements import extract_measurements
-from structuring.report import Coded, Icd10, StructuredReport
+from structuring.report import Coded, Icd10, Icd10Candidate, StructuredReport
 from structuring.scores import extract_score
 from structuring.sections import Sections, split_sections
 from structuring.study_kind import AreaTerm, detect_area, detect_modality, detect_template
@@ -74,8 +75,9 @@ def _first_sentence(text: str) -> str:
 def _build_report(
     sections: Sections, template: Template, detected: bool, modality: str, area: AreaTerm | None
 ) -> StructuredReport:
-    icd = suggest_icd10(sections.conclusion, sections.findings)
-    return StructuredReport(
+    suggestion = suggest_icd10(sections.conclusion, modality)
+    icd = suggestion.top
+    report = StructuredReport(
         template_id=template.id,
         template_detected=detected,
         title=sections.title,
@@ -88,7 +90,20 @@ def _build_report(
         recommendations=sections.recommendations,
         measurements_mm=extract_measurements(sections.findings),
         dose_msv=extract_dose_msv(f"{sections.title} {sections.findings}"),
-        icd10=Icd10(**icd.__dict__) if icd else None,
+        icd10=Icd10(
+            code=icd.code,
+            name=icd.name,
+            confidence=icd.confidence,
+            matched=icd.matched,
+            source=icd.source,
+            suspected=icd.suspected,
+        )
+        if icd
+        else None,
+        icd10_candidates=[
+            Icd10Candidate(code=c.code, name=c.name, confidence=c.confidence)
+            for c in suggestion.candidates
+        ],
         anatomy=_anatomy(area, template),
         pathologies=[
             Coded(code=e.code, name=e.name, code_system=nsi.PATHOLOGY_OID)
@@ -98,6 +113,7 @@ def _build_report(
         tirads=extract_score("tirads", sections.conclusion) if template.field("tirads") else None,
         sections_named=sections.named,
     )
+    return report.model_copy(update={"warnings": check(report, template)})
 
 
 def live_fields(text_so_far: str, template_id: str | None = None) -> dict[str, object]:

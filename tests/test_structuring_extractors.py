@@ -1,11 +1,8 @@
 import pytest
 
-from semd_templates import nsi
 from structuring.coding import match_pathologies
 from structuring.contrast import contrast_used
 from structuring.dose import extract_dose_msv
-from structuring.icd10 import suggest_icd10
-from structuring.icd10_rules import ICD10_RULES
 from structuring.laterality import extract_laterality
 from structuring.measurements import extract_measurements
 from structuring.pipeline import TemplateUndetectedError, live_fields, structure
@@ -65,28 +62,6 @@ def test_modality_and_area_from_title() -> None:
     assert (area.area, area.anatomy_code) == ("коленный сустав", "38")
 
 
-def test_every_curated_icd10_code_exists_in_the_directory() -> None:
-    codes = nsi.mkb10()
-    for rule in ICD10_RULES:
-        assert rule.code in codes, rule.code
-        for _, refined in rule.refinements:
-            assert refined in codes, refined
-
-
-def test_icd10_suggestion_uses_refinements_and_priority() -> None:
-    suggestion = suggest_icd10(
-        "Остеохондроз поясничного отдела, грыжа диска L4-L5 с компрессией корешка L5."
-    )
-    assert suggestion is not None
-    assert suggestion.code == "M51.1"
-    assert suggestion.confidence >= 0.6
-
-
-def test_icd10_is_none_when_unsure() -> None:
-    assert suggest_icd10("Без патологических изменений.") is None
-    assert suggest_icd10("") is None
-
-
 def test_pathology_codes_match_whole_names() -> None:
     names = [e.name for e in match_pathologies("Эхографические признаки гемангиомы печени.")]
     assert names == ["Гемангиома печени"]
@@ -105,7 +80,7 @@ def test_structure_detects_template_and_fields() -> None:
         "слева",
     )
     assert report.icd10 is not None
-    assert report.icd10.code == "M16.1"
+    assert report.icd10.code.startswith("M16")  # коксартроз; the side is no part of the search
     assert report.anatomy is not None
     assert report.anatomy.code == "98"
 

@@ -1,0 +1,144 @@
+"""МКБ-10 suggestion benchmark: top-1, top-3, abstention, confident errors.
+
+The set ``benchmarks/data/icd10_eval.jsonl`` holds conclusions written for this benchmark,
+phrased unlike the dev corpus (named outright, by synonym, abbreviation, «подозрение на»,
+negated, normal studies, text without a diagnosis), each with its acceptable codes; ``[]``
+means no code should be proposed. Rows are split in two: ``tune`` (looked at while writing the
+data files and fitted by ``--fit``) and ``holdout`` (reported, never tuned on). ``--dev`` adds
+the dev corpus conclusions with their expected code, for reference only.
+
+    .venv/bin/python -m benchmarks.bench_icd10 [--dev] [--fit] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from structuring.icd10 import IcdSuggestion, suggest_icd10
+
+EVAL_SET = Path(__file__).resolve().parent / "data" / "icd10_eval.jsonl"
+DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
+CALIBRATION = (
+    Path(__file__).resolve().parents[1] / "structuring" / "data" / "icd10_calibration.json"
+)
+CONFIDENT = 0.8
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    conclusion: str
+    expected: frozenset[str]
+    modality: str = ""
+
+
+def load_eval(split: str) -> list[Case]:
+    rows = [json.loads(line) for line in EVAL_SET.read_text("utf-8").splitlines() if line]
+    return [
+        Case(r["id"], r["conclusion"], frozenset(r["expected"]), r["modality"])
+        for r in rows
+        if r["split"] == split
+    ]
+
+
+def load_dev(path: Path = DEV_CORPUS) -> list[Case]:
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+    return [
+        Case(r["id"], r["fields"]["conclusion"], frozenset([r["fields"]["icd10"]]))
+        for r in rows
+        if r.get("fields", {}).get("icd10")
+    ]
+
+
+def _top1_right(case: Case, suggestion: IcdSuggestion) -> bool:
+    top = suggestion.top
+    return top is None if not case.expected else top is not None and top.code in case.expected
+
+
+def _top3_right(case: Case, suggestion: IcdSuggestion) -> bool:
+    if not case.expected:
+        return suggestion.top is None
+    return any(c.code in case.expected for c in suggestion.candidates)
+
+
+def evaluate(cases: list[Case], verbose: bool = False) -> dict[str, float]:
+    """Shares over ``cases``: top-1, top-3, abstentions, wrong top-1 with confidence ≥ 0.8."""
+    top1 = top3 = abstained = confident_wrong = 0
+    for case in cases:
+        suggestion = suggest_icd10(case.conclusion, case.modality)
+        top = suggestion.top
+        right = _top1_right(case, suggestion)
+        top1 += right
+        top3 += _top3_right(case, suggestion)
+        abstained += top is None
+        confident_wrong += top is not None and not right and top.confidence >= CONFIDENT
+        if verbose and not right:
+            shown = ", ".join(f"{c.code} {c.confidence:.2f}" for c in suggestion.candidates)
+            print(f"  {case.id} want {sorted(case.expected)} got [{shown}] «{case.conclusion}»")
+    n = max(len(cases), 1)
+    return {
+        "n": len(cases),
+        "top1": top1 / n,
+        "top3": top3 / n,
+        "abstained": abstained / n,
+        "wrong_confident": confident_wrong / n,
+    }
+
+
+def fit_calibration(cases: list[Case]) -> dict[str, float]:
+    """Logistic fit of «top-1 right» on (score, margin) over the retrieved top-1s of ``cases``."""
+    samples: list[tuple[float, float, float]] = []
+    for case in cases:
+        candidates = suggest_icd10(case.conclusion, case.modality).candidates
+        if candidates and candidates[0].source != "examination":
+            top = candidates[0]
+            samples.append((top.score, top.margin, float(top.code in case.expected)))
+    weights = [0.0, 0.0, 0.0]
+    for _ in range(5000):
+        gradient = [0.0, 0.0, 0.0]
+        for score, margin, label in samples:
+            z = weights[0] + weights[1] * score + weights[2] * margin
+            error = 1 / (1 + math.exp(-z)) - label
+            for i, x in enumerate((1.0, score, margin)):
+                gradient[i] += error * x
+        # A light L2 pull on the slopes keeps a small, nearly separable set finite.
+        for i in range(3):
+            pull = 0.01 * weights[i] if i else 0.0
+            weights[i] -= 0.5 * (gradient[i] / len(samples) + pull)
+    return {"bias": weights[0], "score": weights[1], "margin": weights[2]}
+
+
+def _print(label: str, result: dict[str, float]) -> None:
+    print(
+        f"{label:8s} n={int(result['n']):3d}  top-1 {result['top1']:.1%}  "
+        f"top-3 {result['top3']:.1%}"
+        f"  abstained {result['abstained']:.1%}  wrong with confidence ≥ {CONFIDENT}: "
+        f"{result['wrong_confident']:.1%}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dev", action="store_true", help="also score the dev corpus")
+    parser.add_argument("--fit", action="store_true", help="refit the calibration on `tune`")
+    parser.add_argument("--verbose", action="store_true", help="list the misses")
+    args = parser.parse_args()
+    if args.fit:
+        stored: dict[str, Any] = json.loads(CALIBRATION.read_text("utf-8"))
+        stored.update({k: round(v, 3) for k, v in fit_calibration(load_eval("tune")).items()})
+        CALIBRATION.write_text(json.dumps(stored, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        print(f"calibration written to {CALIBRATION}; restart to use it")
+        return
+    for split in ("tune", "holdout"):
+        _print(split, evaluate(load_eval(split), args.verbose))
+    if args.dev:
+        _print("dev", evaluate(load_dev(), args.verbose))
+
+
+if __name__ == "__main__":
+    main()

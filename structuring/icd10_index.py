@@ -1,0 +1,215 @@
+"""Lemma index over the whole МКБ-10 (11.1005) and the radiology phrasings, built once.
+
+Every actual code is a document: the lemmas of its name (generic classification words such as
+«неуточненный» or «рубрика» left out). Each line of ``data/icd10_phrasings.tsv`` is one more
+document for its code. A document scores by how much of it the query covers, each lemma
+weighted by its rarity (idf), and a little by how much of the query it explains:
+``name_coverage² · (½ + ½ · query_coverage)``. Building takes about a second (lemmatising
+15 000 names) and happens once per process, at warm-up on the server.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+
+from semd_templates import nsi
+from structuring.icd10_text import cues, find_near, lemmas, tsv_rows
+
+MIN_NAME_COVERAGE = 0.5
+# A three-character code with subdivisions is less precise than its «.9 неуточненный» child.
+PARENT_FACTOR = 0.95
+# A background finding («остеохондроз», «атеросклероз») yields to a specific diagnosis.
+BACKGROUND_FACTOR = 0.7
+# «Другой …», «… уточненный»: a code for something specified that the query did not say.
+VAGUE_FACTOR = 0.9
+SPECIFICITY_PER_WEIGHT = 0.01
+# Generic disorder words («поражение», «свежий») weigh this much of their idf in a name.
+WEAK_WORD_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class Document:
+    code: str
+    lemmas: frozenset[str]
+    weight: float
+    """Sum of the idf weights of ``lemmas``."""
+    phrasing: bool
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a clause (or the whole conclusion) asks the index."""
+
+    match: frozenset[str]
+    """Lemmas a document may match: the dictated ones plus their classification wording."""
+    content: frozenset[str]
+    """Lemmas the query coverage is measured on (expanded written forms replaced)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    score: float
+    name_coverage: float
+    query_coverage: float
+    phrasing: bool
+
+
+@dataclass
+class Index:
+    documents: list[Document] = field(default_factory=list)
+    postings: dict[str, list[int]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    parents: frozenset[str] = frozenset()
+    synonyms: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    anatomy: frozenset[str] = frozenset()
+
+    def query(self, words: list[str] | tuple[str, ...], context: tuple[str, ...] = ()) -> Query:
+        """A query from clause lemmas: stop words out, synonyms' wording added.
+
+        ``context`` words (the finding a suspicion refers to) may be matched but are not
+        counted as words the document has to explain.
+        """
+        sequence = list(words)
+        match = set(sequence)
+        replaced: set[str] = set()
+        for written, wording in self.synonyms:
+            if find_near(sequence, written):
+                match.update(wording)
+                replaced.update(written)
+        stop = _lemma_set("query_stopwords")
+        match -= stop
+        modifiers = _lemma_set("modifiers")
+        # Unknown words say nothing about coverage.
+        content = {w for w in match - replaced - modifiers if w in self.idf}
+        if context:
+            match |= set(self.query(context).match)
+        return Query(frozenset(match), frozenset(content))
+
+    def search(self, query: Query) -> list[Hit]:
+        """Documents with enough of their name covered, best score per code."""
+        matched: dict[int, float] = defaultdict(float)
+        for word in query.match:
+            weight = self.idf.get(word)
+            if weight is None:
+                continue
+            for doc_id in self.postings[word]:
+                matched[doc_id] += weight
+        content_weight = sum(self.idf[w] for w in query.content)
+        modifiers = _lemma_set("modifiers")
+        background = _lemma_set("background")
+        vague = _lemma_set("vague_name_words")
+        best: dict[str, Hit] = {}
+        for doc_id, weight in matched.items():
+            doc = self.documents[doc_id]
+            name_coverage = weight / doc.weight
+            shared = doc.lemmas & query.match
+            # Naming an organ is no diagnosis: a classification name must share a word that is
+            # neither anatomy (FNSI 11.1477) nor a side («органы брюшной полости» ≠ K66.9).
+            if name_coverage < MIN_NAME_COVERAGE or not shared - modifiers - (
+                frozenset() if doc.phrasing else self.anatomy
+            ):
+                continue
+            explained = sum(self.idf[w] for w in shared & query.content)
+            query_coverage = explained / content_weight if content_weight else 0.0
+            # Among equal coverages the code that says more (C50.9 over C80.9) comes first.
+            specificity = 1 + SPECIFICITY_PER_WEIGHT * weight
+            score = name_coverage**2 * (0.5 + 0.5 * query_coverage) * specificity
+            if doc.lemmas & vague:
+                score *= VAGUE_FACTOR
+            if doc.code in self.parents:
+                score *= PARENT_FACTOR
+            if shared & background:
+                score *= BACKGROUND_FACTOR
+            if doc.code not in best or score > best[doc.code].score:
+                best[doc.code] = Hit(doc.code, score, name_coverage, query_coverage, doc.phrasing)
+        return sorted(best.values(), key=lambda hit: (-hit.score, len(hit.code), hit.code))
+
+
+@cache
+def _lemma_set(key: str) -> frozenset[str]:
+    return frozenset(word for phrase in cues()[key] for word in lemmas(phrase))
+
+
+def _document_lemmas(text: str) -> frozenset[str]:
+    return frozenset(lemmas(text)) - _lemma_set("name_stopwords")
+
+
+_OPTIONAL_RE = re.compile(r"\s*\([^)]*\)")
+# «… без упоминания о …», «… кроме почечной лоханки»: what the code excludes need not be said.
+_EXCLUSION_RE = re.compile(r",?\s+(?:без|кроме|не уточненн\w*)\s+[^,]*")
+# «… печени и внутрипеченочного желчного протока»: the code covers the first organ alone too
+# (not after an adjective: «Острое и транзиторное расстройство» is one thing).
+_AND_TAIL_RE = re.compile(r"(?<!ый|ий|ой|ое|ая|ее|ые|ие|ых|их|го)\s+и\s+[^,]*$")
+# «Растяжение, разрыв и перенапряжение связки»: any one of the listed words.
+_LIST_RE = re.compile(r"^(\w+), (\w+) и (\w+) (.*)$")
+_ALTERNATIVE_RE = re.compile(r"(\S+)\s+\[([^\]]*)\]")
+_OR_RE = re.compile(r"(\S+)\s+или\s+(\S+)")
+
+
+def name_variants(name: str) -> set[str]:
+    """Readings of a classification name: «(…)» optional, «X [Y]» and «X или Y» either word.
+
+    «Перелом наружной [латеральной] лодыжки» is also «Перелом латеральной лодыжки»;
+    «… бронхов или легкого» is «… бронхов» and «… легкого».
+    """
+    variants = {name, _OPTIONAL_RE.sub("", name)}
+    for text in list(variants):
+        variants.add(_EXCLUSION_RE.sub("", text))
+    for text in list(variants):
+        variants.add(_AND_TAIL_RE.sub("", text))
+        listed = _LIST_RE.match(text)
+        if listed:
+            variants.update(f"{listed[i]} {listed[4]}" for i in (1, 2, 3))
+    for text in list(variants):
+        variants.add(_ALTERNATIVE_RE.sub(r"\2", text))
+        variants.add(_ALTERNATIVE_RE.sub(r"\1", text))
+    for text in list(variants):
+        variants.add(_OR_RE.sub(r"\1", text))
+        variants.add(_OR_RE.sub(r"\2", text))
+    return variants
+
+
+@cache
+def icd10_index() -> Index:
+    """The index, built on first use (about a second) and kept for the process."""
+    sources: list[tuple[str, frozenset[str], bool]] = []
+    for code, entry in nsi.mkb10().items():
+        full = _document_lemmas(entry.name)
+        readings = {_document_lemmas(variant) for variant in name_variants(entry.name)}
+        # A reading cut down to one word («Разрыв») would match far too much.
+        sources += [(code, words, False) for words in readings if words == full or len(words) > 1]
+    sources += [(code, _document_lemmas(text), True) for text, code in tsv_rows(_PHRASINGS)]
+    sources = [source for source in sources if source[1]]
+    frequency: dict[str, int] = defaultdict(int)
+    for _, words, _ in sources:
+        for word in words:
+            frequency[word] += 1
+    total = len(sources)
+    idf = {word: math.log(1 + total / count) for word, count in frequency.items()}
+    for word in _lemma_set("weak_name_words") & idf.keys():
+        idf[word] *= WEAK_WORD_SHARE
+    index = Index(idf=idf)
+    postings: dict[str, list[int]] = defaultdict(list)
+    for doc_id, (code, words, phrasing) in enumerate(sources):
+        index.documents.append(Document(code, words, sum(idf[w] for w in words), phrasing))
+        for word in words:
+            postings[word].append(doc_id)
+    index.postings = dict(postings)
+    codes = nsi.mkb10()
+    index.parents = frozenset(code.split(".")[0] for code in codes if "." in code)
+    index.anatomy = frozenset(
+        w for entry in nsi.anatomy().values() for w in lemmas(entry.name)
+    ) - _lemma_set("not_anatomy")
+    index.synonyms = [
+        (tuple(lemmas(written)), tuple(lemmas(wording))) for written, wording in tsv_rows(_SYNONYMS)
+    ]
+    return index
+
+
+_PHRASINGS = "icd10_phrasings.tsv"
+_SYNONYMS = "icd10_synonyms.tsv"

@@ -1,0 +1,155 @@
+"""Text normalisation shared by the МКБ-10 index and its queries.
+
+Conclusion text and classification names go through the same steps, so that they meet on
+equal terms: Latin look-alike letters inside Cyrillic words are mapped to Cyrillic, «ё» to
+«е», hyphenated words split («фиброзно-кистозная» → two words), and every word reduced to
+its lemma (pymorphy3). Lemmas are what the index and the cue lists in ``data/`` hold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import pymorphy3
+
+_WORD_RE = re.compile(r"[A-Za-zА-Яа-яЁё]+\d*|\d+")
+_LABEL_RE = re.compile(r"[^\W\d_]+\d+")
+_CYRILLIC_RE = re.compile(r"[А-Яа-яЁё]")
+# Latin letters that look like Cyrillic ones: a dictated «pак» (Latin p) is «рак».
+_LOOKALIKES = str.maketrans("aceopxykmhtbACEOPXYKMHTB", "асеорхукмнтвАСЕОРХУКМНТВ")
+_CLAUSE_RE = re.compile(r"[.;:!?\n]+|,\s+|\s+[-–—]\s+")
+# Vertebra labels are Latin («C6», «Th12», «L4»); a dictated Cyrillic «С6» means the same.
+_TO_LATIN = str.maketrans("асеорхкмнтвАСЕОРХКМНТВ", "aceopxkmhtbACEOPXKMHTB")
+
+
+def data_text(name: str) -> str:
+    """A packaged data file of ``structuring/data``."""
+    return resources.files("structuring").joinpath("data", name).read_text("utf-8")
+
+
+@cache
+def cues() -> dict[str, Any]:
+    """The cue lists of ``icd10_cues.json`` (negation, suspicion, normal study, stop words)."""
+    loaded: dict[str, Any] = json.loads(data_text("icd10_cues.json"))
+    return loaded
+
+
+def tsv_rows(name: str) -> Iterator[tuple[str, str]]:
+    """Two-column rows of a packaged TSV, comments and blank lines skipped."""
+    for line in data_text(name).splitlines():
+        if line.strip() and not line.startswith("#"):
+            left, right = line.split("\t")
+            yield left.strip(), right.strip()
+
+
+@cache
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+def _fold(word: str) -> str:
+    if _LABEL_RE.fullmatch(word):
+        return word.translate(_TO_LATIN).lower()
+    if _CYRILLIC_RE.search(word):
+        word = word.translate(_LOOKALIKES)
+    return word.lower().replace("ё", "е")
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """Dictionary form of one folded word (Latin words and numbers stay as they are)."""
+    if not _CYRILLIC_RE.search(word):
+        return word
+    return str(_morph().parse(word)[0].normal_form).replace("ё", "е")
+
+
+def lemmas(text: str) -> list[str]:
+    """Lemmas of ``text`` in order."""
+    return [lemma(_fold(word)) for word in _WORD_RE.findall(text)]
+
+
+def clauses(text: str) -> list[str]:
+    """Clauses of a conclusion: sentences cut at commas, semicolons and dashes."""
+    return [part.strip() for part in _CLAUSE_RE.split(text) if part.strip()]
+
+
+def find(sequence: list[str], phrase: tuple[str, ...]) -> int:
+    """Index of ``phrase`` as a contiguous run in ``sequence``, or -1."""
+    size = len(phrase)
+    for start in range(len(sequence) - size + 1):
+        if tuple(sequence[start : start + size]) == phrase:
+            return start
+    return -1
+
+
+def find_near(sequence: list[str], phrase: tuple[str, ...], gap: int = 3) -> bool:
+    """True when ``phrase`` occurs in order in ``sequence``, up to ``gap`` words apart
+    («тромбоэмболия мелких ветвей лёгочной артерии» holds «тромбоэмболия … артерии»)."""
+    position = -1
+    for word in phrase:
+        window = sequence[position + 1 : position + 2 + gap] if position >= 0 else sequence
+        if word not in window:
+            return False
+        position += 1 + window.index(word)
+    return True
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a conclusion, reduced to what the retrieval looks at."""
+
+    lemmas: tuple[str, ...]
+    """Lemmas left once negated words are taken out."""
+    position: int
+    suspected: bool
+    negated: bool
+    """The clause negated something («без признаков …», «… не выявлено»)."""
+    normal: bool
+    """The clause states a study without pathology («патологии не выявлено»)."""
+
+
+@cache
+def _phrases(key: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(lemmas(phrase)) for phrase in cues()[key])
+
+
+def _strip_negated(words: list[str]) -> tuple[list[str], bool]:
+    """Words of a clause without the negated part; True when something was negated."""
+    for cue in _phrases("negation_before"):
+        at = find(words, cue)
+        if at != -1:
+            return words[:at], True
+    for cue in _phrases("negation_after"):
+        at = find(words, cue)
+        if at == -1:
+            continue
+        # A cue that opens the clause negates what follows it, otherwise what precedes it.
+        if at == 0:
+            return [], True
+        return words[at + len(cue) :], True
+    return words, False
+
+
+def read_clause(text: str, position: int) -> Clause:
+    words = lemmas(text)
+    normal = any(find_near(words, cue) for cue in _phrases("normal"))
+    suspected = False
+    for cue in _phrases("suspicion"):
+        at = find(words, cue)
+        if at != -1:
+            # The cue itself is no part of the diagnosis («подозрительное на рак» → «рак»).
+            words, suspected = words[:at] + words[at + len(cue) :], True
+    kept, negated = _strip_negated(words)
+    # A clause that states normality names organs, not a disease to code.
+    return Clause(() if normal else tuple(kept), position, suspected, negated, normal)
+
+
+def read_conclusion(text: str) -> list[Clause]:
+    """The conclusion's clauses in order, negation and suspicion marked."""
+    return [read_clause(part, i) for i, part in enumerate(clauses(text))]

@@ -1,0 +1,25 @@
+"""The МКБ-10 evaluation set is well formed and the benchmark scores what it says."""
+
+from benchmarks.bench_icd10 import Case, evaluate, load_eval
+from semd_templates import nsi
+
+
+def test_eval_set_halves_are_balanced_and_codes_exist() -> None:
+    tune, holdout = load_eval("tune"), load_eval("holdout")
+    assert len(tune) >= 20
+    assert len(holdout) >= 20
+    codes = nsi.mkb10()
+    for case in tune + holdout:
+        assert case.expected <= codes.keys(), case.id
+
+
+def test_evaluate_counts_abstention_and_confident_errors() -> None:
+    cases = [
+        Case("a", "Правосторонний гидроторакс.", frozenset({"J90"})),
+        Case("b", "Правосторонний гидроторакс.", frozenset({"J18.9"})),  # planted wrong answer
+        Case("c", "Повторить исследование натощак.", frozenset()),
+    ]
+    result = evaluate(cases)
+    assert result["top1"] == 2 / 3
+    assert result["abstained"] == 1 / 3
+    assert result["wrong_confident"] == 1 / 3

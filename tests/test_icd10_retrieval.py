@@ -1,0 +1,123 @@
+"""МКБ-10 retrieval on conclusions written for these tests (not the dev corpus' wording)."""
+
+import pytest
+
+from semd_templates import nsi
+from structuring.api import report_json, structure
+from structuring.icd10 import calibration, suggest_icd10
+from structuring.icd10_index import name_variants
+from structuring.icd10_text import cues, lemmas, read_conclusion, tsv_rows
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "category"),
+    [
+        ("Пневмония в нижней доле левого лёгкого.", "J18"),  # named outright
+        ("Двусторонний гидроторакс, больше справа.", "J90"),  # radiology synonym
+        ("ТЭЛА долевых ветвей с обеих сторон.", "I26"),  # abbreviation
+        ("ЖКБ, множественные конкременты в желчном пузыре.", "K80"),  # abbreviation + synonym
+        ("Жировой гепатоз, гепатомегалия.", "K76"),
+        ("Гонартроз правого коленного сустава II ст.", "M17"),
+        ("МР-картина невриномы VIII нерва справа.", "D33"),
+        ("Перелом шейки левой бедренной кости со смещением.", "S72"),
+    ],
+)
+def test_top_suggestion_names_the_diagnosis(conclusion: str, category: str) -> None:
+    top = suggest_icd10(conclusion).top
+    assert top is not None, conclusion
+    assert top.code.split(".")[0] == category, (conclusion, top)
+
+
+def test_suspected_diagnosis_is_coded_with_less_confidence() -> None:
+    suggestion = suggest_icd10("Объёмное образование левой почки, подозрение на рак.")
+    top = suggestion.top
+    assert top is not None
+    assert top.code == "C64"
+    assert top.suspected
+    assert top.confidence < 0.8
+    stated = suggest_icd10("Рак левой почки.").top
+    assert stated is not None
+    assert stated.code == "C64"
+    assert top.confidence < stated.confidence
+
+
+@pytest.mark.parametrize(
+    "conclusion",
+    ["Патологических изменений не выявлено.", "Без признаков пневмонии и плеврального выпота."],
+)
+def test_a_study_without_pathology_maps_to_the_examination_code(conclusion: str) -> None:
+    top = suggest_icd10(conclusion).top
+    assert top is not None
+    assert (top.code, top.source) == ("Z01.6", "examination")
+
+
+def test_mammography_without_pathology_maps_to_screening() -> None:
+    top = suggest_icd10("Очаговых образований не выявлено.", "маммография").top
+    assert top is not None
+    assert top.code == "Z12.3"
+
+
+@pytest.mark.parametrize(
+    "conclusion",
+    ["Повторить исследование после подготовки кишечника.", "Заключение выдано на руки.", ""],
+)
+def test_abstains_on_text_without_a_diagnosis(conclusion: str) -> None:
+    suggestion = suggest_icd10(conclusion)
+    assert suggestion.top is None
+    assert suggestion.abstained
+
+
+def test_negated_words_are_not_searched() -> None:
+    clause = read_conclusion("Пневмония справа без признаков абсцедирования.")[0]
+    assert "пневмония" in clause.lemmas
+    assert "абсцедирование" not in clause.lemmas
+    assert clause.negated
+
+
+def test_normalisation_meets_names_halfway() -> None:
+    # Latin look-alike letters, «ё», hyphenated words, vertebra labels.
+    assert lemmas("Pак лёгкого") == lemmas("рак легкого")
+    assert lemmas("фиброзно-кистозная") == [*lemmas("фиброзно"), *lemmas("кистозная")]
+    assert lemmas("С6") == ["c6"]
+
+
+def test_name_variants_read_brackets_alternatives_and_exclusions() -> None:
+    variants = name_variants("Перелом наружной [латеральной] лодыжки")
+    assert "Перелом латеральной лодыжки" in variants
+    assert "Туберкулез легких" in name_variants(
+        "Туберкулез легких без упоминания о бактериологическом подтверждении"
+    )
+    assert "Злокачественное новообразование легкого" in name_variants(
+        "Злокачественное новообразование бронхов или легкого"
+    )
+
+
+def test_confidence_grows_with_score_and_margin() -> None:
+    curve = calibration()
+    assert curve.confidence(0.5, 0.1) < curve.confidence(1.0, 0.1) < curve.confidence(1.0, 0.5)
+    assert 0 < curve.abstain_below < 1
+
+
+def test_every_code_in_the_data_files_exists_in_the_directory() -> None:
+    codes = nsi.mkb10()
+    for phrasing, code in tsv_rows("icd10_phrasings.tsv"):
+        assert code in codes, phrasing
+    for listed in cues()["examination"].values():
+        assert set(listed) <= codes.keys()
+
+
+def test_structure_json_carries_candidates_and_warnings() -> None:
+    values = report_json(
+        structure(
+            "Компьютерная томография органов грудной клетки. Описание. В нижней доле правого "
+            "лёгкого участок консолидации. Заключение. Правосторонняя нижнедолевая пневмония."
+        )
+    )
+    candidates = values["icd10_candidates"]
+    assert isinstance(candidates, list)
+    assert 1 <= len(candidates) <= 3
+    assert set(candidates[0]) == {"code", "name", "confidence"}
+    icd10 = values["icd10"]
+    assert isinstance(icd10, dict)
+    assert icd10["code"] == candidates[0]["code"]
+    assert values["warnings"] == []
