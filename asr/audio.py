@@ -4,6 +4,7 @@ decoded to 16 kHz mono float32 — what Whisper expects."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import av
 import numpy as np
@@ -21,6 +22,27 @@ class AudioError(ValueError):
     """Audio that cannot be used; the message names the file and the reason."""
 
 
+class UnsupportedAudioFormatError(AudioError):
+    """Not a container/codec the service accepts (the message lists the accepted ones)."""
+
+
+class AudioTooLongError(AudioError):
+    """Longer than the configured maximum; decoding stopped there."""
+
+
+ACCEPTED_CONTAINERS = {
+    "wav": "wav",
+    "flac": "flac",
+    "ogg": "ogg (Vorbis, Opus)",
+    "mp3": "mp3",
+    "matroska,webm": "webm",
+    "mov,mp4,m4a,3gp,3g2,mj2": "m4a/mp4",
+    "aac": "aac",
+}
+"""FFmpeg demuxer names of the recordings accepted by upload, and how users call them."""
+ACCEPTED_FORMATS = ", ".join(ACCEPTED_CONTAINERS.values())
+
+
 def load_audio(path: Path) -> Samples:
     """Decode ``path`` to 16 kHz mono float32, or raise ``AudioError``."""
     if not path.is_file():
@@ -36,6 +58,44 @@ def load_audio(path: Path) -> Samples:
     if samples.size == 0:
         raise AudioError(f"{path}: the file holds no audio samples")
     return np.ascontiguousarray(samples, dtype=np.float32)
+
+
+def decode_upload(source: BinaryIO, *, name: str, max_seconds: float) -> Samples:
+    """Decode an uploaded recording to 16 kHz mono float32, as :func:`load_audio` does, but
+    only from the accepted containers and stopping as soon as it runs past ``max_seconds``."""
+    unsupported = f"{name}: not a recording in a supported format; send one of: {ACCEPTED_FORMATS}"
+    try:
+        container = av.open(source, mode="r", metadata_errors="ignore")
+    except av.FFmpegError as exc:
+        raise UnsupportedAudioFormatError(unsupported) from exc
+    too_long = AudioTooLongError(
+        f"{name}: the recording is longer than {max_seconds:g} s; split it into shorter files"
+    )
+    with container:
+        if container.format.name not in ACCEPTED_CONTAINERS:
+            raise UnsupportedAudioFormatError(f"{unsupported} (this is {container.format.name})")
+        if not container.streams.audio:
+            raise AudioError(f"{name}: the file holds no audio stream")
+        if container.duration and container.duration / av.time_base > max_seconds + 1:
+            raise too_long
+        max_samples = int(max_seconds * SAMPLE_RATE)
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        parts: list[npt.NDArray[Any]] = []
+        received = 0
+        try:
+            for frame in container.decode(audio=0):
+                for out in resampler.resample(frame):
+                    parts.append(out.to_ndarray().reshape(-1))
+                    received += parts[-1].size
+                if received > max_samples:
+                    raise too_long
+            parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+        except av.FFmpegError as exc:
+            at = received / SAMPLE_RATE
+            raise AudioError(f"{name}: the audio is damaged at {at:.1f} s ({exc})") from exc
+    if not parts or sum(p.size for p in parts) == 0:
+        raise AudioError(f"{name}: the file holds no audio samples")
+    return np.concatenate(parts).astype(np.float32) / 32768.0
 
 
 def pcm16_to_float(data: bytes) -> Samples:

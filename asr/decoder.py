@@ -43,6 +43,9 @@ class DecodeOptions:
     """Also cap the generated tokens at this many per second of window audio (0: no cap).
     Dictated Russian runs at 4.4–7.2 Whisper tokens per second (dev corpus); a window that
     decodes far more is looping, and a loop of 200 tokens costs a whole batch its latency."""
+    temperature: float = 0.0
+    """0: beam search; above 0, sampling at this temperature from the whole distribution
+    (``beam_size`` is then ignored), as Whisper's temperature fallback does."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class DecodeResult:
     words: tuple[Word, ...] = ()
     hypotheses: tuple[Hypothesis, ...] = ()
     """All n-best hypotheses, best first (the first one is ``text``)."""
+    tokens: tuple[int, ...] = ()
+    """The best hypothesis's text token ids (forced prefix included, end of text excluded)."""
 
 
 def compression_ratio(text: str) -> float:
@@ -164,16 +169,22 @@ class WindowDecoder:
             _max_length(len(p), len(self._forced(r.prefix)), new_tokens)
             for p, r in zip(prompts, requests, strict=True)
         )
+        sampling = (
+            {"sampling_topk": 0, "sampling_temperature": opts.temperature}
+            if opts.temperature > 0
+            else {}
+        )
         results = self.model.model.generate(
             encoded,
             prompts,
-            beam_size=opts.beam_size,
+            beam_size=1 if sampling else opts.beam_size,
             num_hypotheses=max(1, opts.num_hypotheses),
             return_scores=True,
             return_no_speech_prob=True,
             max_length=max_length,
             suppress_blank=True,
             suppress_tokens=[-1],
+            **sampling,
         )
         out: list[DecodeResult] = []
         for request, result in zip(requests, results, strict=True):
@@ -185,6 +196,7 @@ class WindowDecoder:
                 for ids, score in zip(result.sequences_ids, result.scores, strict=False)
             )
             text = hyps[0].text if hyps else ""
+            best = [*forced, *_after(forced, result.sequences_ids[0])] if hyps else []
             # CTranslate2 scores are length-normalised log probabilities.
             out.append(
                 DecodeResult(
@@ -194,6 +206,7 @@ class WindowDecoder:
                     compression_ratio=compression_ratio(text),
                     hypotheses=hyps,
                     words=(),
+                    tokens=tuple(t for t in best if t < self.tokenizer.eot),
                 )
             )
         if opts.word_timestamps:
@@ -286,4 +299,5 @@ def _with_words(result: DecodeResult, words: tuple[Word, ...]) -> DecodeResult:
         compression_ratio=result.compression_ratio,
         words=words,
         hypotheses=result.hypotheses,
+        tokens=result.tokens,
     )

@@ -8,6 +8,11 @@ batching comes from load, not from waiting.
 With several model workers (CPU: one per core) that many batches run at once, but partials
 never occupy the last free worker, and a final being decoded takes a partial's place: a final
 that arrives finds a worker idle instead of waiting for another session's partial.
+
+Recorded uploads submit *bulk* windows: never dropped, below live work. A bulk batch starts
+only when no final waits and, like a partial, never on the last free worker; partials go
+before it unless the oldest bulk window has waited ``bulk_patience_s`` (then it goes first,
+so that a steady stream of partials cannot starve an upload).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ class InferenceScheduler:
         max_queue: int = 64,
         workers: int = 1,
         observer: BatchObserver | None = None,
+        bulk_patience_s: float = 2.0,
     ) -> None:
         self._decode = decode
         self._batch_key = batch_key
@@ -55,7 +61,9 @@ class InferenceScheduler:
         self.max_queue = max_queue
         self.workers = max(1, workers)
         self._observer = observer
+        self.bulk_patience_s = bulk_patience_s
         self._finals: list[_Pending] = []
+        self._bulk: list[_Pending] = []
         self._partials: dict[Hashable, _Pending] = {}  # latest partial per session only
         self._wakeup = asyncio.Event()
         self._executor = ThreadPoolExecutor(
@@ -66,7 +74,7 @@ class InferenceScheduler:
 
     @property
     def depth(self) -> int:
-        return len(self._finals) + len(self._partials)
+        return len(self._finals) + len(self._partials) + len(self._bulk)
 
     @property
     def saturated(self) -> bool:
@@ -80,7 +88,7 @@ class InferenceScheduler:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for pending in [*self._finals, *self._partials.values()]:
+        for pending in [*self._finals, *self._partials.values(), *self._bulk]:
             if not pending.future.done():
                 pending.future.cancel()
         # Batches already in a worker finish (a thread cannot be interrupted) and are dropped.
@@ -93,6 +101,16 @@ class InferenceScheduler:
         """Decode a final window. Never dropped: finals hold dictated speech."""
         future: asyncio.Future[DecodeResult | None] = asyncio.get_running_loop().create_future()
         self._finals.append(_Pending(request, future, "final", self._batch_key(request)))
+        self._wakeup.set()
+        result = await future
+        assert result is not None
+        return result
+
+    async def bulk(self, request: DecodeRequest) -> DecodeResult:
+        """Decode a window of a recorded upload: never dropped, after live finals and (within
+        ``bulk_patience_s``) live partials."""
+        future: asyncio.Future[DecodeResult | None] = asyncio.get_running_loop().create_future()
+        self._bulk.append(_Pending(request, future, "bulk", self._batch_key(request)))
         self._wakeup.set()
         result = await future
         assert result is not None
@@ -112,8 +130,8 @@ class InferenceScheduler:
         """The next batch to start, or [] when nothing may start now."""
         if self._finals:
             source, idle = self._finals, self.workers - len(self._running)
-        elif self._partials and (slots := self._partial_slots()) > 0:
-            source, idle = list(self._partials.values()), slots
+        elif (self._partials or self._bulk) and (slots := self._partial_slots()) > 0:
+            source, idle = self._background(), slots
         else:
             return []
         key = source[0].key
@@ -124,9 +142,20 @@ class InferenceScheduler:
         taken = {id(p) for p in batch}
         if source is self._finals:
             self._finals = [p for p in self._finals if id(p) not in taken]
+        elif source is self._bulk:
+            self._bulk = [p for p in self._bulk if id(p) not in taken]
         else:
             self._partials = {k: p for k, p in self._partials.items() if id(p) not in taken}
         return [p for p in batch if not p.future.done()] or self._next_batch()
+
+    def _background(self) -> list[_Pending]:
+        """Partials, or bulk windows when none is pending or the oldest has waited too long."""
+        if self._bulk and (
+            not self._partials
+            or time.perf_counter() - self._bulk[0].enqueued >= self.bulk_patience_s
+        ):
+            return self._bulk
+        return list(self._partials.values())
 
     def _partial_slots(self) -> int:
         """Partial batches that may start now. With one worker, whenever it is free. With

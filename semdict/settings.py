@@ -100,6 +100,18 @@ class StreamingSettings(BaseModel):
     (benchmarks/bench_gpu_streams.py)."""
 
 
+class UploadSettings(BaseModel):
+    max_bytes: int = Field(default=100_000_000, gt=0)
+    """Largest upload accepted (``/v1/audio/transcriptions``, ``/v1/documents``): refused with
+    413 while it is being received, as soon as it runs past this (about 52 minutes of 16 kHz
+    16-bit WAV; OpenAI's own limit is 25 MB)."""
+    max_duration_s: float = Field(default=1800.0, gt=0)
+    """Longest recording accepted; decoding stops with 413 once it runs past this."""
+    bulk_patience_s: float = Field(default=2.0, ge=0)
+    """An upload's window waits for live partials at most this long before it goes first;
+    live finals always go before it (docs/openai-api.md)."""
+
+
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8765
@@ -120,6 +132,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings)
     streaming: StreamingSettings = Field(default_factory=StreamingSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    uploads: UploadSettings = Field(default_factory=UploadSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     data_dir: Path = Field(default_factory=default_data_dir)
     """Session store, user dictionaries and learned lexicons live here."""

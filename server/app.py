@@ -22,11 +22,22 @@ from semdict.engine_factory import build_engine
 from semdict.settings import Settings
 from server.auth import require_token
 from server.metrics import Metrics
-from server.routes import dictation, documents, health, metrics, profiles, sessions, text
+from server.routes import (
+    dictation,
+    documents,
+    health,
+    metrics,
+    models,
+    profiles,
+    sessions,
+    text,
+    transcriptions,
+)
 from server.session import SessionServices
 from server.sessions import SessionManager
 from server.store import SQLiteStore
 from server.text_pipeline import TextPipeline
+from server.transcriber import RecordedTranscriber
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +118,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             max_queue=settings.streaming.max_queue,
             workers=loaded.workers,
             observer=metrics_.observe_batch,
+            bulk_patience_s=settings.uploads.bulk_patience_s,
         )
         store = SQLiteStore.from_url(settings.store_url())
         # Compile schemas and load dictionaries now, not in the first doctor's first sentence.
@@ -125,6 +137,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             await asyncio.to_thread(warm_up, decoder, options, settings.streaming.max_batch)
         app.state.metrics = metrics_
         app.state.scheduler = scheduler
+        app.state.transcriber = RecordedTranscriber(services)
         app.state.sessions = SessionManager(
             services,
             max_sessions=settings.streaming.max_sessions,
@@ -144,8 +157,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         summary="Real-time Russian radiology dictation and СЭМД documents for МИС",
         description="Open integration profile API: study templates (profiles), documents "
         "(structured JSON, СЭМД XML, FHIR R4) and the live dictation WebSocket "
-        "`/v1/dictation` (see docs/protocol.md). Every endpoint needs a bearer token when "
-        "tokens are configured.",
+        "`/v1/dictation` (see docs/protocol.md), and OpenAI's transcription API for recorded "
+        "dictations (`/v1/audio/transcriptions`, docs/openai-api.md). Every endpoint needs a "
+        "bearer token when tokens are configured.",
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -157,7 +171,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         documents.router,
         text.router,
         sessions.router,
+        models.router,
+        transcriptions.router,
     ):
         app.include_router(router, dependencies=auth)
+    app.add_exception_handler(transcriptions.OpenAIError, transcriptions.openai_error_response)
     app.include_router(dictation.router)  # checks its token itself (browsers: ?token=)
     return app

@@ -156,3 +156,65 @@ def test_no_partial_starts_while_a_final_holds_a_worker() -> None:
 
     asyncio.run(run())
     assert started == ["slow final", "next final", "partial"]
+
+
+def test_bulk_windows_go_after_finals_and_partials_and_leave_a_worker_for_finals() -> None:
+    release = threading.Event()
+    started: list[str] = []
+
+    def decode(requests: list[DecodeRequest]) -> list[DecodeResult]:
+        started.append(requests[0].prompt)
+        if requests[0].prompt == "bulk 1":
+            release.wait(timeout=10)
+        return [DecodeResult(r.prompt, 0.0, 0.0, 0.0) for r in requests]
+
+    async def run() -> None:
+        scheduler = InferenceScheduler(decode, batch_key=lambda r: r.prompt, workers=2)
+        pending = [
+            asyncio.ensure_future(scheduler.bulk(request("bulk 1"))),
+            asyncio.ensure_future(scheduler.partial("s", request("partial"))),
+            asyncio.ensure_future(scheduler.final(request("final"))),
+        ]
+        await asyncio.sleep(0)  # all three pending before the scheduler starts
+        scheduler.start()
+        try:
+            await asyncio.wait_for(asyncio.gather(*pending[1:]), 5)
+            assert started == ["final", "partial", "bulk 1"]
+            second = asyncio.ensure_future(scheduler.bulk(request("bulk 2")))
+            await asyncio.sleep(0.1)
+            assert started[-1] == "bulk 1"  # a bulk window never takes the last free worker
+            # ... which a live final finds free while the upload's window decodes.
+            assert (await asyncio.wait_for(scheduler.final(request("f2")), 5)).text == "f2"
+            release.set()
+            assert (await asyncio.wait_for(second, 5)).text == "bulk 2"
+        finally:
+            release.set()
+            await scheduler.stop()
+
+    asyncio.run(run())
+    assert started == ["final", "partial", "bulk 1", "f2", "bulk 2"]
+
+
+def test_a_bulk_window_that_waited_its_patience_goes_before_partials() -> None:
+    started: list[str] = []
+
+    def decode(requests: list[DecodeRequest]) -> list[DecodeResult]:
+        started.append(requests[0].prompt)
+        return [DecodeResult(r.prompt, 0.0, 0.0, 0.0) for r in requests]
+
+    async def run() -> None:
+        scheduler = InferenceScheduler(
+            decode, batch_key=lambda r: r.prompt, workers=1, bulk_patience_s=0.05
+        )
+        bulk = asyncio.ensure_future(scheduler.bulk(request("bulk")))
+        await asyncio.sleep(0.1)  # the bulk window has waited longer than its patience
+        partial = asyncio.ensure_future(scheduler.partial("s", request("partial")))
+        await asyncio.sleep(0)
+        scheduler.start()
+        try:
+            await asyncio.wait_for(asyncio.gather(bulk, partial), 5)
+        finally:
+            await scheduler.stop()
+
+    asyncio.run(run())
+    assert started == ["bulk", "partial"]

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast, get_args
 
-from fastapi import APIRouter, Body, HTTPException, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, HTTPException, Request, status
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field, ValidationError
+from starlette.routing import Match
+from starlette.types import Scope
 
-from semd_templates import TemplateNotFoundError
+from semd_templates import TemplateNotFoundError, get_template
+from semdict.settings import Settings
+from server.transcriber import RecognitionOptions, RecordedTranscriber
+from server.uploads import UploadRefusedError, decode, receive_upload
 from structuring.api import (
     SemdContentError,
     SemdContext,
@@ -22,6 +29,20 @@ from structuring.api import (
     to_fhir,
     validate_semd,
 )
+from vocabularies.specialties import resolve_specialty
+
+
+class MultipartRoute(APIRoute):
+    """Matches multipart requests only, so that one path takes both a dictation's text (JSON,
+    the next route) and its recording (multipart)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+        if match is Match.FULL and not content_type.lower().startswith(b"multipart/form-data"):
+            return Match.NONE, {}
+        return match, child
+
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -57,6 +78,9 @@ class DocumentResponse(BaseModel):
     semd_xml: str | None = Field(default=None, description="СЭМД (UTF-8 XML) when requested")
     validation: ValidationReport | None = None
     fhir: dict[str, object] | None = None
+    text: str | None = Field(
+        default=None, description="the recognised dictation (multipart uploads only)"
+    )
 
 
 def _unprocessable(message: str, field: str) -> HTTPException:
@@ -66,13 +90,96 @@ def _unprocessable(message: str, field: str) -> HTTPException:
     )
 
 
+_UPLOAD_SCHEMA = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the recording"},
+        "template": {"type": "string", "description": "template id; detected when omitted"},
+        "specialty": {"type": "string", "description": "dictionary set; from the template"},
+        "context": {"type": "string", "description": "the МИС context as JSON (SemdContext)"},
+        "format": {"type": "string", "enum": ["json", "semd", "fhir", "all"], "default": "all"},
+    },
+}
+
+
+async def create_document_from_recording(request: Request) -> DocumentResponse:
+    """A recorded dictation → its text (as a live dictation's) → the document."""
+    settings: Settings = request.app.state.settings
+    transcriber: RecordedTranscriber = request.app.state.transcriber
+    try:
+        upload = await receive_upload(request, settings.uploads)
+    except UploadRefusedError as exc:
+        raise HTTPException(exc.status_code, exc.message) from exc
+    try:
+        template_id = upload.field("template") or upload.field("template_id")
+        fmt = _format(upload.field("format"))
+        context = _context(upload.field("context"))
+        options = RecognitionOptions(template_id=template_id, specialty=upload.field("specialty"))
+        if template_id is not None:
+            get_template(template_id)
+        resolve_specialty(options.specialty, template_id)
+        samples = await decode(upload, settings.uploads)
+    except UploadRefusedError as exc:
+        raise HTTPException(exc.status_code, exc.message) from exc
+    except TemplateNotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+    except ValueError as exc:  # an unknown specialty: the message lists the known ones
+        raise _unprocessable(str(exc), "specialty") from exc
+    finally:
+        await upload.file.close()
+    recognition = await transcriber.recognise(samples, options)
+    assert recognition is not None
+    document = await asyncio.to_thread(render_document, recognition.text, template_id, context, fmt)
+    document.text = recognition.text
+    return document
+
+
+router.add_api_route(
+    "",
+    create_document_from_recording,
+    methods=["POST"],
+    response_model=DocumentResponse,
+    include_in_schema=False,  # documented with the JSON route, which names both bodies
+    route_class_override=MultipartRoute,
+)
+
+Format = Literal["json", "semd", "fhir", "all"]
+
+
+def _format(raw: str | None) -> Format:
+    if raw is None:
+        return "all"
+    if raw not in get_args(Format):
+        raise _unprocessable("format must be one of json, semd, fhir, all", "format")
+    return cast(Format, raw)
+
+
+def _context(raw: str | None) -> SemdContext | None:
+    if raw is None:
+        return None
+    try:
+        return SemdContext.model_validate_json(raw)
+    except ValidationError as exc:
+        errors: list[dict[str, Any]] = [
+            {"loc": ["body", "context", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=errors) from exc
+
+
 @router.post(
     "",
     response_model=DocumentResponse,
     summary="Structure a dictation and build its СЭМД",
     description="Returns the structured fields, and on request the СЭМД XML with its XSD + "
     "schematron validation report and a FHIR R4 DiagnosticReport. An invalid context is "
-    "refused with 422 naming the field (e.g. `context.patient.snils`).",
+    "refused with 422 naming the field (e.g. `context.patient.snils`). Instead of the text, "
+    "a recorded dictation may be sent as multipart `file` (with `template`, `specialty`, "
+    "`context` as JSON and `format`): it is recognised as a live dictation would be, and "
+    "`text` carries what was recognised; the upload limits and formats of "
+    "`/v1/audio/transcriptions` apply (413, 415).",
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": _UPLOAD_SCHEMA}}}},
     responses={
         404: {"description": "Unknown template id"},
         422: {"description": "Invalid context, no context for a СЭМД, or missing sections"},
