@@ -93,6 +93,7 @@ class RecordedTranscriber:
                 starts = not previous or previous.rstrip()[-1] in ".!?:\n"
                 shown = text.final(
                     final.text,
+                    [(w.w, w.p) for w in final.words],
                     specialty=options.specialty,
                     template_id=options.template_id,
                     sentence_start=starts,
@@ -116,8 +117,9 @@ class RecordedTranscriber:
         raws = [s.raw for s in segments]
         if not options.full or self.s.text is None:
             return " ".join(r for r in raws if r)
+        words = [[(w.w, w.p) for w in s.words] for s in segments]
         return self.s.text.document(
-            raws, specialty=options.specialty, template_id=options.template_id
+            raws, words, specialty=options.specialty, template_id=options.template_id
         )
 
     async def recognise(
