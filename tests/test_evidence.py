@@ -1,0 +1,82 @@
+"""The evidence gate: correct words are kept (negation, prefixes, compounds, agreement, valid
+words heard clearly), misheard words are still corrected; and the false-correction benchmark
+on a fixed sample of real clinical text stays under its threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.bench_false_corrections import CORPUS, load_labels, run
+from structuring.postprocess import postprocess
+from tests.heard import heard
+from vocabularies.evidence import changes_meaning
+
+
+def _typed(text: str) -> str:
+    return postprocess(text, normalise=False, commands=False).text
+
+
+def _spoken(text: str, p: float = 0.5) -> str:
+    return postprocess(
+        text, normalise=False, commands=False, words=heard(text, p), sentence_start=False
+    ).text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # negation and meaning prefixes are never lost
+        "Пациенту рекомендовано дообследование в стационаре.",
+        "Эхогенность внутрипочечного синуса повышена.",
+        "Выполнено криолечение, литоэкстракция и тромбэкстракция.",
+        # correct compounds are never split
+        "Грыжеобразование не выявлено, металлоостеосинтез состоятелен.",
+        # correct agreement and valid words of the doctor's text are untouched
+        "Больной отрицает травмы, получает терапию, питание регулярное.",
+        "Гепатит А перенёс в детстве, нарушения мнестической функции нет.",
+        # Roman numerals and codes stay as written
+        "Инвалидность IIгруппа, рак T3N1M0.",
+    ],
+)
+def test_typed_clinical_text_is_left_as_written(sentence: str) -> None:
+    assert _typed(sentence) == sentence
+
+
+def test_typed_text_gets_typo_fixes_and_missing_spaces() -> None:
+    assert _typed("Атеросклероз, гепатиитом болел.") == "Атеросклероз, гепатитом болел."
+    assert _typed("Операция вдетстве.") == "Операция в детстве."
+
+
+def test_misheard_speech_is_still_corrected() -> None:
+    # non-words, boundaries and terms: what the recogniser gets wrong
+    assert _spoken("признаки нижне далевой пневмонии") == "признаки нижнедолевой пневмонии"
+    assert _spoken("очаг вправой доле") == "очаг в правой доле"
+    # a real-word error inside a term, when the recogniser was unsure of it
+    assert _spoken("воротная вина расширена") == "воротная вена расширена"
+
+
+def test_a_word_heard_clearly_is_not_rewritten() -> None:
+    assert _spoken("воротная вина расширена", p=0.97) == "воротная вина расширена"
+    result = postprocess("воротная вина расширена", words=heard("воротная вина расширена", 0.97))
+    assert [w.reason for w in result.withheld] == ["heard_clearly"]
+
+
+def test_meaning_changes_are_recognised() -> None:
+    assert changes_meaning("дообследования", "обследования")
+    assert changes_meaning("обследования", "дообследования")
+    assert changes_meaning("без контрастного", "контрастного")
+    assert changes_meaning("мнестической", "амнестической")
+    assert not changes_meaning("мнестической", "амнестической", typed=False)
+    assert not changes_meaning("перекардиальный", "перикардиальный")  # a misheard vowel
+    assert not changes_meaning("неувеличены", "не увеличены")
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus/clinical_text is not present")
+def test_real_clinical_text_sample_keeps_its_correct_words() -> None:
+    sentences = Path(CORPUS).read_text(encoding="utf-8").splitlines()[:800]
+    tally = run(sentences, load_labels())
+    assert tally.changes["meaning"] == 0
+    # ≤ 0.1 % of words (1 per 1,000): the issue's target, on a fixed sample
+    assert tally.per_1000(tally.false) <= 1.0, tally.examples
