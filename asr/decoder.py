@@ -17,7 +17,9 @@ import numpy as np
 from faster_whisper.tokenizer import Tokenizer
 
 from asr.audio import SAMPLE_RATE, Samples
+from asr.coverage import uncovered_speech
 from asr.engine import Engine, Word
+from asr.guards import drop_boundary_overlap
 
 HOP = 160  # samples per mel frame
 FRAMES_PER_SECOND = SAMPLE_RATE // HOP
@@ -27,6 +29,11 @@ N_FFT = 400  # samples per STFT window
 MAX_TEXT_TOKENS = 448  # Whisper's decoder context
 MIN_NEW_TOKENS = 8
 MAX_PROMPT_TOKENS = MAX_TEXT_TOKENS // 2 - 1  # Whisper's limit for the previous-text prompt
+MAX_RECOVERIES = 2
+"""Times an uncovered tail is decoded again (each pass may stop early again)."""
+TAIL_NO_SPEECH = 0.6
+TAIL_LOGPROB = -1.0
+"""A recovered tail the decoder itself takes for silence or noise is not kept."""
 PROMPT_TOKENS = 96
 """Previous-text tokens given to the decoder. A fixed count, because CTranslate2 batches only
 prompts of equal length: once a session has this much history, its windows batch with every
@@ -153,8 +160,9 @@ class WindowDecoder:
     def _forced(self, prefix: str) -> list[int]:
         return list(self.tokenizer.encode(" " + prefix.strip())) if prefix.strip() else []
 
-    def decode(self, requests: list[DecodeRequest]) -> list[DecodeResult]:
-        """Decode windows that share one option set (the scheduler groups them)."""
+    def decode(self, requests: list[DecodeRequest], *, _depth: int = 0) -> list[DecodeResult]:
+        """Decode windows that share one option set (the scheduler groups them). With word
+        timestamps, speech after the last word (an early end of text) is decoded again."""
         if not requests:
             return []
         if len({self.batch_key(r) for r in requests}) > 1:
@@ -211,7 +219,39 @@ class WindowDecoder:
             )
         if opts.word_timestamps:
             out = self._add_words(requests, encoded, results, out)
+            if _depth < MAX_RECOVERIES:
+                out = [self._recover_tail(q, r, _depth) for q, r in zip(requests, out, strict=True)]
         return out
+
+    def _recover_tail(
+        self, request: DecodeRequest, result: DecodeResult, depth: int
+    ) -> DecodeResult:
+        """``result`` continued by the decode of the speech its words do not cover, if any."""
+        start = uncovered_speech(request.audio, result.words)
+        if start is None:
+            return result
+        prompt = f"{request.prompt} {result.text}".strip()
+        tail_request = DecodeRequest(request.audio[start:], prompt, request.options)
+        tail = self.decode([tail_request], _depth=depth + 1)[0]
+        text = drop_boundary_overlap(result.text, tail.text)
+        if not text or tail.no_speech_prob > TAIL_NO_SPEECH or tail.avg_logprob < TAIL_LOGPROB:
+            return result  # noise, or the decoder hears nothing there either
+        dropped = len(tail.text.split()) - len(text.split())
+        offset = start / SAMPLE_RATE
+        moved = tuple(
+            Word(w=w.w, start=round(w.start + offset, 2), end=round(w.end + offset, 2), p=w.p)
+            for w in tail.words[dropped:]
+        )
+        merged = f"{result.text} {text}"
+        return DecodeResult(
+            text=merged,
+            avg_logprob=min(result.avg_logprob, tail.avg_logprob),
+            no_speech_prob=result.no_speech_prob,
+            compression_ratio=compression_ratio(merged),
+            words=(*result.words, *moved),
+            hypotheses=result.hypotheses,
+            tokens=(*result.tokens, *tail.tokens),
+        )
 
     def _text(self, ids: list[int]) -> str:
         return str(self.tokenizer.decode([t for t in ids if t < self.tokenizer.eot])).strip()

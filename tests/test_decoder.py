@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from asr.audio import load_audio
-from asr.decoder import DecodeOptions, DecodeRequest, WindowDecoder, _new_tokens
+from asr.decoder import MAX_RECOVERIES, DecodeOptions, DecodeRequest, WindowDecoder, _new_tokens
 from asr.engine import Engine
 from asr.scheduler import InferenceScheduler
 from tests.conftest import DATA
@@ -159,3 +159,23 @@ def test_an_empty_window_with_word_timestamps_decodes(decoder: WindowDecoder) ->
     empty = np.zeros(0, dtype=np.float32)
     result = decoder.decode([DecodeRequest(empty, "Описание.", opts)])[0]
     assert result.words == () or all(w.start <= w.end for w in result.words)
+
+
+def test_speech_after_an_early_end_of_text_is_decoded(decoder: WindowDecoder) -> None:
+    """Two dictated sentences in one window; the decoder is made to stop early (a small token
+    budget stands in for Whisper's early end of text). The speech its words do not cover is
+    heard by the VAD and decoded again: the second sentence is not lost."""
+    first, second = load_audio(DATA / "f03_elena.flac"), load_audio(DATA / "f01_elena.flac")
+    pause = np.zeros(8000, dtype=np.float32)
+    audio = np.concatenate([first, pause, second, pause]).astype(np.float32)
+    opts = DecodeOptions(beam_size=2, word_timestamps=True, max_new_tokens=12)
+    request = DecodeRequest(audio, "", opts)
+    stopped = decoder.decode([request], _depth=MAX_RECOVERIES)[0]  # no recovery
+    recovered = decoder.decode([request])[0]
+    duration = audio.size / 16000
+    assert stopped.words[-1].end < duration - 4, stopped.text
+    assert recovered.words[-1].end > stopped.words[-1].end + 2, recovered.text
+    assert recovered.text.startswith(stopped.text)
+    assert len(recovered.text.split()) > len(stopped.text.split())
+    times = [w.start for w in recovered.words]
+    assert times == sorted(times)
