@@ -24,6 +24,7 @@ from server.auth import require_token
 from server.metrics import Metrics
 from server.routes import (
     dictation,
+    dictionaries,
     documents,
     health,
     metrics,
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         profiles.router,
         documents.router,
         text.router,
+        dictionaries.router,
         sessions.router,
         models.router,
         transcriptions.router,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from structuring.postprocess import postprocess
@@ -23,11 +23,24 @@ class PostprocessOptions(BaseModel):
     """Execute voice commands and report them."""
 
 
+class HeardWord(BaseModel):
+    w: str = Field(max_length=200)
+    p: float = Field(ge=0.0, le=1.0)
+    """The recogniser's probability for the word."""
+
+
 class PostprocessRequest(BaseModel):
     text: str = Field(max_length=100_000)
     specialty: str | None = None
     template_id: str | None = None
     options: PostprocessOptions = Field(default_factory=PostprocessOptions)
+    words: list[HeardWord] | None = Field(
+        default=None,
+        max_length=20_000,
+        description="The recogniser's words with probabilities, when the text was recognised "
+        "speech: then a valid word the recogniser was unsure of may be corrected. Without "
+        "them the text is taken as written and only non-words are corrected, as typos.",
+    )
 
 
 class CorrectionOut(BaseModel):
@@ -44,22 +57,34 @@ class CommandOut(BaseModel):
     spoken: str = ""
 
 
+class WithheldOut(BaseModel):
+    raw: str
+    suggested: str
+    dictionary: str
+    reason: str
+    """Why the evidence did not allow the change (docs/corrections.md)."""
+
+
 class PostprocessResponse(BaseModel):
     text: str
     corrections: list[CorrectionOut]
     commands: list[CommandOut]
+    withheld: list[WithheldOut] = []
 
 
 @router.post("/v1/text/postprocess", response_model=PostprocessResponse)
-def postprocess_text(request: PostprocessRequest) -> dict[str, Any]:
+def postprocess_text(body: PostprocessRequest, request: Request) -> dict[str, Any]:
+    words = [(w.w, w.p) for w in body.words] if body.words else None
     try:
         result = postprocess(
-            request.text,
-            specialty=request.specialty,
-            template_id=request.template_id,
-            correct=request.options.correct,
-            normalise=request.options.normalise,
-            commands=request.options.commands,
+            body.text,
+            specialty=body.specialty,
+            template_id=body.template_id,
+            correct=body.options.correct,
+            normalise=body.options.normalise,
+            commands=body.options.commands,
+            data_dir=request.app.state.settings.data_dir,
+            words=words,
         )
     except ValueError as exc:  # an unknown specialty: say which ones exist
         raise HTTPException(status_code=400, detail=str(exc)) from exc
@@ -67,4 +92,5 @@ def postprocess_text(request: PostprocessRequest) -> dict[str, Any]:
         "text": result.text,
         "corrections": [asdict(c) for c in result.corrections],
         "commands": [asdict(c) for c in result.commands],
+        "withheld": [asdict(w) for w in result.withheld],
     }
