@@ -14,3 +14,9 @@ RULES = Path(__file__).resolve().parent / "data" / "word_rules.json"
 def word_rules() -> dict[str, tuple[str, ...]]:
     raw = json.loads(RULES.read_text(encoding="utf-8"))
     return {key: tuple(value) for key, value in raw.items() if isinstance(value, list)}
+
+
+def preposition_cases() -> dict[str, tuple[str, ...]]:
+    """Each preposition → the cases it governs (pymorphy3 grammemes)."""
+    raw = json.loads(RULES.read_text(encoding="utf-8"))["preposition_cases"]
+    return {preposition: tuple(cases) for preposition, cases in raw.items()}
