@@ -21,6 +21,7 @@ from pathlib import Path
 
 from structuring.postprocess import postprocess
 from vocabularies.evidence import changes_meaning
+from vocabularies.loader import load_vocabulary
 
 CORPUS = (
     Path(__file__).resolve().parents[2]
@@ -65,6 +66,7 @@ class Tally:
 
 def run(sentences: list[str], labels: dict[tuple[str, str], str]) -> Tally:
     tally = Tally()
+    is_word = load_vocabulary("general").is_valid
     for sentence in sentences:
         result = postprocess(sentence, normalise=False, commands=False)
         tally.sentences += 1
@@ -72,7 +74,7 @@ def run(sentences: list[str], labels: dict[tuple[str, str], str]) -> Tally:
         for correction in result.corrections:
             key = (correction.raw.lower(), correction.corrected.lower())
             example = f"{correction.raw} → {correction.corrected}"
-            if changes_meaning(correction.raw, correction.corrected):
+            if changes_meaning(correction.raw, correction.corrected, is_word=is_word):
                 tally.add("meaning", example)
             else:
                 tally.add(labels.get(key, "unlabeled"), example)

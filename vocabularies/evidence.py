@@ -23,7 +23,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
 from vocabularies.phonetic import phonetic_key
 from vocabularies.rules import word_rules
@@ -60,7 +60,30 @@ def _letters(text: str) -> str:
     return _fold(text).replace(" ", "").replace("-", "")
 
 
-def changes_meaning(raw: str, corrected: str, *, typed: bool = True) -> bool:
+def _is_prefix(prefix: str, word: str, other: str, is_word: Callable[[str], bool] | None) -> bool:
+    """Whether ``word`` begins with ``prefix`` as a prefix — before a word («не|увеличены»),
+    or before what the other side is («бес|перефокального» → «перифокального») — and not by
+    chance («ни|зкодозная», «не|фрит»)."""
+    if not word.startswith(prefix):
+        return False
+    rest = word[len(prefix) :]
+    if is_word is None or len(rest) < _MIN_PREFIXED_REST or is_word(rest):
+        return True
+    heard, kept = phonetic_key(rest), phonetic_key(other)
+    return Levenshtein.distance(heard, kept) <= max(1, len(kept) // _SOUNDS_PER_SLIP)
+
+
+_MIN_PREFIXED_REST = 3
+_SOUNDS_PER_SLIP = 8
+
+
+def changes_meaning(
+    raw: str,
+    corrected: str,
+    *,
+    typed: bool = True,
+    is_word: Callable[[str], bool] | None = None,
+) -> bool:
     """Whether a negation or meaning-carrying prefix is lost or gained («дообследования» →
     «обследования», «обследования» → «дообследования»); by sound, so that a misheard
     unstressed vowel in a prefix («перикардиальный» heard «перекардиальный») is not one.
@@ -68,14 +91,15 @@ def changes_meaning(raw: str, corrected: str, *, typed: bool = True) -> bool:
     ``typed``: text without audio, where a word the lexicon lacks may be a real word
     («мнестический» is not «амнестический») and a letter before a word a preposition typed
     without its space. Recognised speech loses unstressed initial vowels («телектаз») and
-    gains stray letters, and fused prepositions are split, not dropped, by the corrector."""
+    gains stray letters, and fused prepositions are split, not dropped, by the corrector.
+    ``is_word``: a valid-word test, so that a prefix is only a prefix before a word."""
     before, after = _letters(raw), _letters(corrected)
     key_before, key_after = phonetic_key(before), phonetic_key(after)
     for prefix in word_rules()["meaning_prefixes"]:
         key = phonetic_key(prefix)
-        if before.startswith(prefix) and not key_after.startswith(key):
+        if _is_prefix(prefix, before, after, is_word) and not key_after.startswith(key):
             return True
-        if after.startswith(prefix) and not key_before.startswith(key):
+        if _is_prefix(prefix, after, before, is_word) and not key_before.startswith(key):
             return True
     if typed:
         for prefix in word_rules()["gained_prefixes"]:
@@ -107,7 +131,8 @@ class EvidenceGate:
         raw = " ".join(candidate.raw_words)
         if _fold(raw) == _fold(candidate.text):
             return None  # capitalisation only
-        if changes_meaning(raw, candidate.text, typed=not self.policy.acoustic):
+        typed = not self.policy.acoustic
+        if changes_meaning(raw, candidate.text, typed=typed, is_word=self.is_valid):
             return "meaning"
         real_word = all(self._valid(word) for word in candidate.raw_words)
         if real_word:
