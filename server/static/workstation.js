@@ -270,7 +270,9 @@ function onCommand(command) {
   const chip = document.createElement("span");
   chip.className = "cmd";
   const label = COMMANDS[command.name] || command.name;
-  chip.textContent = `✓ ${label}${command.arg ? `: ${command.arg}` : ""}`;
+  const field = ui.profile?.fields.find((f) => f.id === command.arg);
+  const arg = field ? field.title.replace(/\s*\(.*\)$/, "").toLowerCase() : command.arg;
+  chip.textContent = `✓ ${label}${arg ? `: ${arg}` : ""}`;
   chip.title = `Голосовая команда «${command.spoken}»`;
   box.prepend(chip);
   while (box.children.length > 8) box.lastChild.remove();
