@@ -27,5 +27,18 @@ if [ "${1:-}" = "--dev" ]; then
     extra="[dev]"
 fi
 .venv/bin/python -m pip install --quiet -e ".${extra}"
+if [ -n "$extra" ]; then
+    # The browser tests drive Debian's chromium (never a downloaded one: no `playwright install`).
+    if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+        :
+    elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing chromium for the browser tests (apt-get)"
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    else
+        echo "the browser tests need chromium: run 'apt-get install chromium' as root" \
+            "(or this script as root); tests/test_workstation_browser.py fails without it" >&2
+    fi
+fi
 # Assemble and verify the bundled model once, so the first start does not pay for it.
 .venv/bin/semdict model install

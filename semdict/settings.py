@@ -117,6 +117,9 @@ class ServerSettings(BaseModel):
     port: int = 8765
     tokens: list[SecretStr] = Field(default_factory=list)
     """Bearer tokens; required when binding to a non-loopback address."""
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    """Origins whose pages may load the dictation widget and call the API (МИС web forms);
+    auth is by bearer token, never cookies. ``[]`` turns CORS off."""
 
 
 class StoreSettings(BaseModel):

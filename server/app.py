@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from asr.decoder import DecodeOptions, WindowDecoder
 from asr.engine import Engine
@@ -33,6 +34,7 @@ from server.routes import (
     sessions,
     text,
     transcriptions,
+    ui,
 )
 from server.session import SessionServices
 from server.sessions import SessionManager
@@ -179,4 +181,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.include_router(router, dependencies=auth)
     app.add_exception_handler(transcriptions.OpenAIError, transcriptions.openai_error_response)
     app.include_router(dictation.router)  # checks its token itself (browsers: ?token=)
+    ui.mount(app)  # the workstation at /, the widget under /static: no patient data, no token
+    if settings.server.cors_origins:
+        # МИС pages on other origins load the widget and call the API with a bearer token
+        # (never cookies), so credentials stay off.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["X-Semd-Valid"],
+        )
     return app

@@ -85,3 +85,22 @@ def test_openapi_documents_the_routes() -> None:
     schema = client.get("/openapi.json").json()
     assert "/v1/documents" in schema["paths"]
     assert "SemdContext" in schema["components"]["schemas"]
+
+
+def test_fields_edited_by_hand_replace_the_dictated_ones() -> None:
+    edited = {"conclusion": "Левосторонний гидроторакс малого объёма.", "laterality": "слева"}
+    body = client.post(
+        "/v1/documents", json={"text": TEXT, "context": _context(), "edited": edited}
+    ).json()
+    assert body["fields"]["conclusion"] == edited["conclusion"]
+    assert body["validation"]["valid"], body["validation"]
+    assert "малого объёма" in body["semd_xml"]
+
+
+def test_coded_and_invalid_edits_are_422_naming_the_field() -> None:
+    for edited, where in (({"icd10": "J90"}, "edited.icd10"), ({"laterality": "сверху"}, "edited")):
+        response = client.post(
+            "/v1/documents", json={"text": TEXT, "format": "json", "edited": edited}
+        )
+        assert response.status_code == 422, edited
+        assert response.json()["detail"][0]["loc"] == ["body", where]

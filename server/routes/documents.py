@@ -69,6 +69,12 @@ class DocumentRequest(BaseModel):
     format: Literal["json", "semd", "fhir", "all"] = Field(
         default="all", description="what to return besides the structured fields"
     )
+    edited: dict[str, str] | None = Field(
+        default=None,
+        description="text fields the doctor corrected by hand, by profile field id (e.g. "
+        "`conclusion`); they replace what was structured from the text",
+        examples=[{"conclusion": "Левосторонний гидроторакс."}],
+    )
 
 
 class DocumentResponse(BaseModel):
@@ -203,7 +209,9 @@ def create_document(
         ),
     ],
 ) -> DocumentResponse:
-    return render_document(request.text, request.template_id, request.context, request.format)
+    return render_document(
+        request.text, request.template_id, request.context, request.format, request.edited
+    )
 
 
 def render_document(
@@ -211,6 +219,7 @@ def render_document(
     template_id: str | None,
     context: SemdContext | None,
     fmt: Literal["json", "semd", "fhir", "all"],
+    edited: dict[str, str] | None = None,
 ) -> DocumentResponse:
     """Shared by ``POST /v1/documents`` and a dictation session's document."""
     wants_semd = fmt in ("semd", "all")
@@ -226,6 +235,8 @@ def render_document(
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     except TemplateUndetectedError as exc:
         raise _unprocessable(str(exc), "template_id") from exc
+    if edited:
+        report = _apply_edits(report, edited)
     response = DocumentResponse(
         template_id=report.template_id, fields=report_json(report), report=report
     )
@@ -239,3 +250,24 @@ def render_document(
     if fmt in ("fhir", "all"):
         response.fhir = to_fhir(report, context)
     return response
+
+
+def _apply_edits(report: StructuredReport, edited: dict[str, str]) -> StructuredReport:
+    """The doctor's corrections of text fields; coded values (МКБ-10, …) are dictated."""
+    values = report.model_dump()
+    for field_id, value in edited.items():
+        if field_id == "template_id" or not isinstance(values.get(field_id), str):
+            raise _unprocessable(
+                f"field {field_id!r} cannot be edited as text: only the text fields "
+                f"({_text_fields(values)}) can",
+                f"edited.{field_id}",
+            )
+        values[field_id] = value.strip()
+    try:
+        return StructuredReport.model_validate(values)
+    except ValidationError as exc:
+        raise _unprocessable(f"invalid edited value: {exc.errors()[0]['msg']}", "edited") from exc
+
+
+def _text_fields(values: dict[str, object]) -> str:
+    return ", ".join(k for k, v in values.items() if isinstance(v, str) and k != "template_id")
