@@ -95,3 +95,14 @@ def test_live_fields_never_raise_on_partial_text() -> None:
     values = live_fields("КТ органов грудной клетки. Описание. Очаг 5 мм", None)
     assert values["modality"] == "КТ"
     assert values["measurements_mm"] == [[5]]
+
+
+def test_rads_categories_as_the_recogniser_writes_them() -> None:
+    from structuring.scores import extract_score
+
+    assert extract_score("birads", "высоко подозрительное на рак, Бай Рэдз-5, рекомендации") == 5
+    assert extract_score("birads", "фиброаденома, Байрэд с 2.") == 2
+    assert extract_score("tirads", "узел, Тирадс 4.") == 4
+    assert extract_score("birads", "узел, Тирадс 4.") is None  # TI-RADS, not BI-RADS
+    assert extract_score("birads", "BI-RADS 7") is None  # out of range
+    assert extract_score("birads", "в 2 проекциях, размером 1,5 см") is None
