@@ -6,6 +6,7 @@ from structuring.dose import extract_dose_msv
 from structuring.laterality import extract_laterality
 from structuring.measurements import extract_measurements
 from structuring.pipeline import TemplateUndetectedError, live_fields, structure
+from structuring.scores import extract_score
 from structuring.study_kind import detect_area, detect_modality
 
 
@@ -98,8 +99,6 @@ def test_live_fields_never_raise_on_partial_text() -> None:
 
 
 def test_rads_categories_as_the_recogniser_writes_them() -> None:
-    from structuring.scores import extract_score
-
     assert extract_score("birads", "высоко подозрительное на рак, Бай Рэдз-5, рекомендации") == 5
     assert extract_score("birads", "фиброаденома, Байрэд с 2.") == 2
     assert extract_score("tirads", "узел, Тирадс 4.") == 4
