@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import re
 
-_NEGATED_RE = re.compile(r"\bбез\s+(?:\w+\s+){0,2}контраст\w*", re.IGNORECASE)
+_NEGATED_RE = re.compile(
+    # «бесконтрастная КТ», and recognised speech fusing «без» with the word («бесконтрастного
+    # усиления», «безконтрастного»)
+    r"\bбез\s+(?:\w+\s+){0,2}контраст\w*|\bбе[сз]-?контраст\w*",
+    re.IGNORECASE,
+)
 _USED_RE = re.compile(
     r"контраст\w*|\bболюсн\w*|артериальн\w* фаз\w*|венозн\w* фаз\w*|портальн\w* фаз\w*|"
     r"отсроченн\w* фаз\w*|ангиограф\w*|ангиопульмонограф\w*|гадолини\w*",

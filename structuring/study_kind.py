@@ -34,7 +34,15 @@ class AreaTerm:
 
 
 def _term(area: str, pattern: str, region: str, anatomy_code: str | None) -> AreaTerm:
-    return AreaTerm(area, re.compile(pattern, re.IGNORECASE), region, anatomy_code)
+    return AreaTerm(
+        area, re.compile(_spaced_compounds(pattern), re.IGNORECASE), region, anatomy_code
+    )
+
+
+def _spaced_compounds(pattern: str) -> str:
+    """A hyphenated compound also as two words or one: recognised speech does not hear the
+    hyphen («пояснично крестцового отдела»)."""
+    return re.sub(r"(?<=[а-яё])-(?=[а-яё])", r"[-\\s]?", pattern)
 
 
 AREA_TERMS: tuple[AreaTerm, ...] = (
