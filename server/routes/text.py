@@ -4,6 +4,7 @@ text, for МИС integrations and tests."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -72,6 +73,12 @@ class PostprocessResponse(BaseModel):
     withheld: list[WithheldOut] = []
 
 
+def _data_dir(request: Request) -> Path | None:
+    """The service's data folder (site dictionaries); None in an app without settings."""
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "data_dir", None)
+
+
 @router.post("/v1/text/postprocess", response_model=PostprocessResponse)
 def postprocess_text(body: PostprocessRequest, request: Request) -> dict[str, Any]:
     words = [(w.w, w.p) for w in body.words] if body.words else None
@@ -83,7 +90,7 @@ def postprocess_text(body: PostprocessRequest, request: Request) -> dict[str, An
             correct=body.options.correct,
             normalise=body.options.normalise,
             commands=body.options.commands,
-            data_dir=request.app.state.settings.data_dir,
+            data_dir=_data_dir(request),
             words=words,
         )
     except ValueError as exc:  # an unknown specialty: say which ones exist
