@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from asr.decoder import DecodeOptions, WindowDecoder
 from asr.engine import Engine
@@ -20,7 +21,8 @@ from asr.warm_up import warm_up
 from semdict import __version__
 from semdict.engine_factory import build_engine
 from semdict.settings import Settings
-from server.auth import require_token
+from server.audit import AuditLog
+from server.auth import Access, AccessControl, RateLimiter, SessionSlots, current_principal
 from server.metrics import Metrics
 from server.routes import (
     dictation,
@@ -37,6 +39,7 @@ from server.session import SessionServices
 from server.sessions import SessionManager
 from server.store import SQLiteStore
 from server.text_pipeline import TextPipeline
+from server.tokens import TokenStore
 from server.transcriber import RecordedTranscriber
 
 log = logging.getLogger(__name__)
@@ -121,6 +124,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             bulk_patience_s=settings.uploads.bulk_patience_s,
         )
         store = SQLiteStore.from_url(settings.store_url())
+        tokens = TokenStore.in_data_dir(settings.data_dir)
+        app.state.access = Access(settings, tokens, RateLimiter(), SessionSlots())
+        app.state.audit = AuditLog(settings.server.audit_log or settings.data_dir / "audit.log")
         # Compile schemas and load dictionaries now, not in the first doctor's first sentence.
         text_pipeline = TextPipeline(settings.data_dir)
         await asyncio.to_thread(text_pipeline.warm_up)
@@ -150,6 +156,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             await app.state.sessions.shutdown()  # finalise what was spoken before stopping
             await scheduler.stop()
             await store.close()
+            tokens.close()
 
     app = FastAPI(
         title="semdict",
@@ -158,14 +165,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         description="Open integration profile API: study templates (profiles), documents "
         "(structured JSON, СЭМД XML, FHIR R4) and the live dictation WebSocket "
         "`/v1/dictation` (see docs/protocol.md), and OpenAI's transcription API for recorded "
-        "dictations (`/v1/audio/transcriptions`, docs/openai-api.md). Every endpoint needs a "
-        "bearer token when tokens are configured.",
+        "dictations (`/v1/audio/transcriptions`, docs/openai-api.md). Every endpoint but "
+        "`/healthz` needs a bearer token with its scope when tokens exist (`semdict token`).",
         lifespan=lifespan,
     )
     app.state.settings = settings
-    auth = [Depends(require_token)]
+    # Tokens, scopes, rate and body limits are checked by AccessControl before a route runs;
+    # the dependency puts the bearer scheme in the OpenAPI description.
+    auth = [Depends(current_principal)]
+    app.include_router(health.router)  # open to liveness probes
     for router in (
-        health.router,
         metrics.router,
         profiles.router,
         documents.router,
@@ -176,5 +185,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     ):
         app.include_router(router, dependencies=auth)
     app.add_exception_handler(transcriptions.OpenAIError, transcriptions.openai_error_response)
-    app.include_router(dictation.router)  # checks its token itself (browsers: ?token=)
+    app.include_router(dictation.router)  # browsers may send the token as ?token=
+    app.add_middleware(AccessControl)
+    if settings.server.cors_origins:  # outside AccessControl: preflights carry no token
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     return app
