@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
 
 from asr.decoder import DecodeOptions, WindowDecoder
 from asr.engine import Engine
@@ -104,6 +107,15 @@ def session_services(
     )
 
 
+def validation_error_response(_: Request, exc: Exception) -> Response:
+    """422 naming the fields, without echoing their values: they may be patient data, and a
+    lone surrogate among them cannot even be encoded as UTF-8 (it used to give 500)."""
+    assert isinstance(exc, RequestValidationError)
+    detail = [{"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]
+    body = json.dumps({"detail": detail}, ensure_ascii=True, default=str)
+    return Response(body, status.HTTP_422_UNPROCESSABLE_CONTENT, media_type="application/json")
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the service. ``engine`` lets tests and benchmarks share one loaded model."""
     settings = settings or Settings()
@@ -185,6 +197,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     ):
         app.include_router(router, dependencies=auth)
     app.add_exception_handler(transcriptions.OpenAIError, transcriptions.openai_error_response)
+    app.add_exception_handler(RequestValidationError, validation_error_response)
     app.include_router(dictation.router)  # browsers may send the token as ?token=
     app.add_middleware(AccessControl)
     if settings.server.cors_origins:  # outside AccessControl: preflights carry no token

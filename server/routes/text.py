@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from structuring.postprocess import postprocess
+from structuring.safe_text import SafeModel
 
 router = APIRouter()
 
@@ -23,7 +24,7 @@ class PostprocessOptions(BaseModel):
     """Execute voice commands and report them."""
 
 
-class PostprocessRequest(BaseModel):
+class PostprocessRequest(SafeModel):
     text: str = Field(max_length=100_000)
     specialty: str | None = None
     template_id: str | None = None
