@@ -262,6 +262,18 @@ def test_websocket_protocol_never_fails(
             assert message["type"] in ("error", "partial", "final", "command", "field"), message
 
 
+def test_a_surrogate_in_a_key_is_refused_in_words_that_can_be_sent(client: TestClient) -> None:
+    with client.websocket_connect("/v1/dictation") as ws:
+        ws.send_text('{"type": "start", "\\ud800x": 1}')
+        answer = _receive(ws)  # encodable: the key is not echoed
+    assert answer["code"] == "bad_start" and "unicode" in answer["message"]
+    with client.websocket_connect("/v1/dictation") as ws:
+        ws.send_text('{"type": "start", "template_id": "ct\\u0007"}')
+        answer = _receive(ws)
+    assert answer["code"] == "bad_start" and "template_id" in answer["message"]
+    assert "U+0007" in answer["message"]
+
+
 def test_fuzzing_stayed_within_its_bounds(client: TestClient) -> None:
     """Ran last in this module: every operation was exercised."""
     operations = [k for k in CALLS if not k.startswith("WS") and "(" not in k]
