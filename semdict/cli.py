@@ -29,6 +29,7 @@ class SubCommand(Protocol):
 SUBCOMMANDS: tuple[str, ...] = (
     "semdict.cmd_transcribe",
     "semdict.cmd_serve",
+    "semdict.cmd_token",
     "semdict.cmd_dictate",
     "semdict.cmd_model",
     "semdict.cmd_postprocess",

@@ -11,6 +11,7 @@ from semdict.settings import Settings
 from server import log_filters
 from server.app import create_app
 from server.auth import InsecureBindError, check_bind
+from server.tokens import TokenStore
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +26,10 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or settings.server.host
     port = args.port or settings.server.port
     try:
-        check_bind(settings, host)
+        tokens = TokenStore.in_data_dir(settings.data_dir)
+        stored = tokens.has_active()
+        tokens.close()
+        check_bind(settings, host, stored_tokens=stored)
     except InsecureBindError as exc:
         raise UsageError(str(exc)) from exc
     config = uvicorn.Config(

@@ -116,10 +116,29 @@ class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8765
     tokens: list[SecretStr] = Field(default_factory=list)
-    """Bearer tokens; required when binding to a non-loopback address."""
-    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
-    """Origins whose pages may load the dictation widget and call the API (МИС web forms);
-    auth is by bearer token, never cookies. ``[]`` turns CORS off."""
+    """Bearer tokens with every scope, for the ``default`` tenant (kept from before
+    ``semdict token``, which creates tokens with a tenant and scopes, stored as hashes). A
+    non-loopback address needs these or a token created with ``semdict token create``."""
+    rate_limit_per_min: int = Field(default=600, ge=0)
+    """Requests (and WebSocket handshakes) per minute per token, in bursts of up to the same
+    number; over it: 429 with ``Retry-After`` (0: no limit). ``--rate-per-min`` overrides it
+    per token."""
+    max_sessions_per_token: int = Field(default=0, ge=0)
+    """Concurrent dictations per token (0: only ``streaming.max_sessions``); over it a new one
+    gets ``error session_limit``. ``--max-sessions`` overrides it per token."""
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    """Largest request body other than a multipart upload (``uploads.max_bytes``): refused
+    with 413 before it is read or parsed."""
+    cors_origins: list[str] = Field(default_factory=list)
+    """Browser origins (``https://mis.example``) allowed to call the API (CORS) and to open
+    the dictation WebSocket; a WebSocket handshake with any other ``Origin`` is refused."""
+    public_metrics: bool = False
+    """Serve ``/metrics`` without a token (else it needs the ``admin`` scope)."""
+    public_docs: bool = False
+    """Serve ``/docs`` and ``/openapi.json`` without a token (else: ``documents`` scope)."""
+    audit_log: Path | None = None
+    """JSON lines of who read which session's transcript or document (no content);
+    default ``audit.log`` in the data folder."""
 
 
 class StoreSettings(BaseModel):

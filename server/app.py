@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
 
 from asr.decoder import DecodeOptions, WindowDecoder
 from asr.engine import Engine
@@ -21,7 +24,8 @@ from asr.warm_up import warm_up
 from semdict import __version__
 from semdict.engine_factory import build_engine
 from semdict.settings import Settings
-from server.auth import require_token
+from server.audit import AuditLog
+from server.auth import Access, AccessControl, RateLimiter, SessionSlots, current_principal
 from server.metrics import Metrics
 from server.routes import (
     dictation,
@@ -40,6 +44,7 @@ from server.session import SessionServices
 from server.sessions import SessionManager
 from server.store import SQLiteStore
 from server.text_pipeline import TextPipeline
+from server.tokens import TokenStore
 from server.transcriber import RecordedTranscriber
 
 log = logging.getLogger(__name__)
@@ -104,6 +109,15 @@ def session_services(
     )
 
 
+def validation_error_response(_: Request, exc: Exception) -> Response:
+    """422 naming the fields, without echoing their values: they may be patient data, and a
+    lone surrogate among them cannot even be encoded as UTF-8 (it used to give 500)."""
+    assert isinstance(exc, RequestValidationError)
+    detail = [{"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]
+    body = json.dumps({"detail": detail}, ensure_ascii=True, default=str)
+    return Response(body, status.HTTP_422_UNPROCESSABLE_CONTENT, media_type="application/json")
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the service. ``engine`` lets tests and benchmarks share one loaded model."""
     settings = settings or Settings()
@@ -124,6 +138,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             bulk_patience_s=settings.uploads.bulk_patience_s,
         )
         store = SQLiteStore.from_url(settings.store_url())
+        tokens = TokenStore.in_data_dir(settings.data_dir)
+        app.state.access = Access(settings, tokens, RateLimiter(), SessionSlots())
+        app.state.audit = AuditLog(settings.server.audit_log or settings.data_dir / "audit.log")
         # Compile schemas and load dictionaries now, not in the first doctor's first sentence.
         text_pipeline = TextPipeline(settings.data_dir)
         await asyncio.to_thread(text_pipeline.warm_up)
@@ -153,6 +170,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             await app.state.sessions.shutdown()  # finalise what was spoken before stopping
             await scheduler.stop()
             await store.close()
+            tokens.close()
 
     app = FastAPI(
         title="semdict",
@@ -161,30 +179,33 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         description="Open integration profile API: study templates (profiles), documents "
         "(structured JSON, СЭМД XML, FHIR R4) and the live dictation WebSocket "
         "`/v1/dictation` (see docs/protocol.md), and OpenAI's transcription API for recorded "
-        "dictations (`/v1/audio/transcriptions`, docs/openai-api.md). Every endpoint needs a "
-        "bearer token when tokens are configured.",
+        "dictations (`/v1/audio/transcriptions`, docs/openai-api.md). Every endpoint but "
+        "`/healthz` needs a bearer token with its scope when tokens exist (`semdict token`).",
         lifespan=lifespan,
     )
     app.state.settings = settings
-    auth = [Depends(require_token)]
+    # Tokens, scopes, rate and body limits are checked by AccessControl before a route runs;
+    # the dependency puts the bearer scheme in the OpenAPI description.
+    auth = [Depends(current_principal)]
+    app.include_router(health.router)  # open to liveness probes
     for router in (
-        health.router,
         metrics.router,
         profiles.router,
         documents.router,
         text.router,
         dictionaries.router,
+        dictionaries.admin_router,
         sessions.router,
         models.router,
         transcriptions.router,
     ):
         app.include_router(router, dependencies=auth)
     app.add_exception_handler(transcriptions.OpenAIError, transcriptions.openai_error_response)
-    app.include_router(dictation.router)  # checks its token itself (browsers: ?token=)
+    app.add_exception_handler(RequestValidationError, validation_error_response)
+    app.include_router(dictation.router)  # browsers may send the token as ?token=
     ui.mount(app)  # the workstation at /, the widget under /static: no patient data, no token
-    if settings.server.cors_origins:
-        # МИС pages on other origins load the widget and call the API with a bearer token
-        # (never cookies), so credentials stay off.
+    app.add_middleware(AccessControl)
+    if settings.server.cors_origins:  # outside AccessControl: preflights carry no token
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.server.cors_origins,

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from asr.audio import MAX_PCM_RATE, MIN_PCM_RATE
+from structuring.safe_text import SafeModel
 
 
 class ProtocolError(Exception):
@@ -36,7 +37,7 @@ class SessionOptions(BaseModel):
     """Send live ``field`` events for the template's fields."""
 
 
-class Start(BaseModel):
+class Start(SafeModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["start"]
     audio: AudioFormat = Field(default_factory=AudioFormat)

@@ -8,6 +8,7 @@ import logging
 
 from server.protocol import ProtocolError, Start
 from server.session import DictationSession, SessionServices, new_session_id
+from server.store import DEFAULT_TENANT
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,12 @@ class Busy(Exception):  # noqa: N818 - a state, not a failure
     def __init__(self, retry_after_s: float) -> None:
         super().__init__(f"over capacity, retry after {retry_after_s} s")
         self.retry_after_s = retry_after_s
+
+
+def _unknown(session_id: str) -> ProtocolError:
+    return ProtocolError(
+        "unknown_session", f"session {session_id} is not known here; start a new one", fatal=True
+    )
 
 
 class SessionManager:
@@ -39,10 +46,16 @@ class SessionManager:
     def connected(self) -> int:
         return self._opening + sum(1 for s in self.live.values() if s.connected)
 
-    async def open(self, start: Start) -> DictationSession | list[dict[str, object]]:
+    async def open(
+        self, start: Start, tenant: str = DEFAULT_TENANT
+    ) -> DictationSession | list[dict[str, object]]:
         """A live session for this start message, or — for a completed session being
-        resumed — the stored messages to replay."""
+        resumed — the stored messages to replay. Another tenant's session is unknown here."""
         sid = start.session_id
+        if sid:
+            record = await self.services.store.get(sid)
+            if record is not None and record.tenant != tenant:
+                raise _unknown(sid)
         if sid and sid in self.live:
             self._cancel_grace(sid)
             session = self.live[sid]
@@ -53,18 +66,16 @@ class SessionManager:
             raise Busy(retry_after_s=5.0)
         self._opening += 1
         try:
-            return await self._open(start)
+            return await self._open(start, tenant)
         finally:
             self._opening -= 1
 
-    async def _open(self, start: Start) -> DictationSession | list[dict[str, object]]:
+    async def _open(self, start: Start, tenant: str) -> DictationSession | list[dict[str, object]]:
         sid = start.session_id
         store = self.services.store
         record = await store.get(sid) if sid else None
         if sid and record is None and start.resume_from_seq is not None:
-            raise ProtocolError(
-                "unknown_session", f"session {sid} is not known here; start a new one", fatal=True
-            )
+            raise _unknown(sid)
         if record is not None and sid is not None:
             stored = await store.messages(sid)
             if record.status == "completed":
@@ -79,6 +90,7 @@ class SessionManager:
                 start.template_id,
                 start.specialty,
                 {"options": start.options.model_dump(), "context": start.context},
+                tenant=tenant,
             )
             session = DictationSession(sid, start, self.services)
             self.services.metrics.sessions_total.inc()

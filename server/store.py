@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+DEFAULT_TENANT = "default"
+"""Sessions stored before tenants existed belong here (``server.tokens.DEFAULT_TENANT``)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class SessionRecord:
     options: dict[str, Any]
     last_seq: int
     text: str
+    tenant: str = DEFAULT_TENANT
+    """The organisation whose token started it: no other tenant sees or resumes it."""
 
 
 class SessionStore(Protocol):
@@ -39,6 +43,8 @@ class SessionStore(Protocol):
         template_id: str | None,
         specialty: str | None,
         options: dict[str, Any],
+        *,
+        tenant: str = DEFAULT_TENANT,
     ) -> None: ...
 
     async def get(self, session_id: str) -> SessionRecord | None: ...
@@ -63,7 +69,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     specialty TEXT,
     options TEXT NOT NULL,
     last_seq INTEGER NOT NULL DEFAULT 0,
-    text TEXT NOT NULL DEFAULT ''
+    text TEXT NOT NULL DEFAULT '',
+    tenant TEXT NOT NULL DEFAULT 'default'
 );
 CREATE TABLE IF NOT EXISTS messages (
     session_id TEXT NOT NULL REFERENCES sessions(id),
@@ -73,6 +80,13 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (session_id, seq)
 );
 """
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a database written by an older version up to ``_SCHEMA``."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+    if "tenant" not in columns:  # before tenants: every session was the default tenant's
+        db.execute("ALTER TABLE sessions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'")
 
 
 class SQLiteStore:
@@ -100,6 +114,7 @@ class SQLiteStore:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process crash
         db.executescript(_SCHEMA)
+        _migrate(db)
         self._db = db
 
     async def _call(self, fn: Any, *args: Any) -> Any:
@@ -116,19 +131,21 @@ class SQLiteStore:
         template_id: str | None,
         specialty: str | None,
         options: dict[str, Any],
+        *,
+        tenant: str = DEFAULT_TENANT,
     ) -> None:
         now = time.time()
         await self._call(
             self.db.execute,
             "INSERT INTO sessions (id, status, created_at, updated_at, template_id, specialty,"
-            " options) VALUES (?, 'active', ?, ?, ?, ?, ?)",
-            (session_id, now, now, template_id, specialty, json.dumps(options)),
+            " options, tenant) VALUES (?, 'active', ?, ?, ?, ?, ?, ?)",
+            (session_id, now, now, template_id, specialty, json.dumps(options), tenant),
         )
 
     def _get(self, session_id: str) -> SessionRecord | None:
         row = self.db.execute(
             "SELECT id, status, created_at, updated_at, template_id, specialty, options,"
-            " last_seq, text FROM sessions WHERE id = ?",
+            " last_seq, text, tenant FROM sessions WHERE id = ?",
             (session_id,),
         ).fetchone()
         if row is None:
@@ -143,6 +160,7 @@ class SQLiteStore:
             options=json.loads(row[6]),
             last_seq=row[7],
             text=row[8],
+            tenant=row[9],
         )
 
     async def get(self, session_id: str) -> SessionRecord | None:

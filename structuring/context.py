@@ -11,7 +11,9 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+
+from structuring.safe_text import SafeModel
 
 OID_RE = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 _SNILS_CHECKSUM_FROM = 1_001_998  # numbers up to 001-001-998 were issued without a checksum
@@ -56,7 +58,7 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Digits = Annotated[str, StringConstraints(pattern=r"^\d+$")]
 
 
-class Strict(BaseModel):
+class Strict(SafeModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

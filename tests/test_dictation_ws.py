@@ -214,9 +214,10 @@ def test_auth_and_capacity(engine: Engine, tmp_path: Path) -> None:
     )
     audio = load_audio(DATA / "f02_elena.flac")
     with serve(create_app(settings, engine=engine)) as base:
-        assert httpx.get(f"{base}/healthz").status_code == 401
+        assert httpx.get(f"{base}/healthz").status_code == 200  # open to liveness probes
+        assert httpx.get(f"{base}/v1/profiles").status_code == 401
         auth = {"Authorization": "Bearer s3cret-token"}
-        assert httpx.get(f"{base}/healthz", headers=auth).status_code == 200
+        assert httpx.get(f"{base}/v1/profiles", headers=auth).status_code == 200
         with pytest.raises(Exception):  # noqa: B017 - refused at the handshake
             run(stream_audio(ws_url(base), audio, speed=None))
         ok = run(stream_audio(ws_url(base) + "?token=s3cret-token", audio, speed=None))

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from server.auth import required_scope
 from server.routes import dictionaries, text
 from vocabularies.loader import load_vocabulary
 
@@ -19,6 +20,7 @@ def client(tmp_path: Path) -> TestClient:
     app = FastAPI()
     app.state.settings = SimpleNamespace(data_dir=tmp_path)
     app.include_router(dictionaries.router)
+    app.include_router(dictionaries.admin_router)
     app.include_router(text.router)
     return TestClient(app)
 
@@ -46,7 +48,7 @@ def test_site_terms_are_active_in_the_text_pipeline(client: TestClient) -> None:
     heard = "определяется ретракардиальный очаг"
     before = client.post("/v1/text/postprocess", json={"text": heard, "specialty": "ct"})
     assert "ретрокардиальный" not in before.json()["text"]
-    added = client.post("/v1/dictionaries/site/terms", json={"terms": ["ретрокардиальный"]})
+    added = client.post("/v1/admin/dictionaries/site/terms", json={"terms": ["ретрокардиальный"]})
     assert added.status_code == 201 and added.json()["added"] == 1
     after = client.post("/v1/text/postprocess", json={"text": heard, "specialty": "ct"})
     assert "ретрокардиальный" in after.json()["text"]
@@ -56,9 +58,9 @@ def test_site_terms_are_active_in_the_text_pipeline(client: TestClient) -> None:
 
 
 def test_site_terms_are_checked(client: TestClient) -> None:
-    bad = client.post("/v1/dictionaries/site/terms", json={"terms": ["a\x00b"]})
+    bad = client.post("/v1/admin/dictionaries/site/terms", json={"terms": ["a\x00b"]})
     assert bad.status_code == 422
-    bad_name = client.post("/v1/dictionaries/no-dashes!/terms", json={"terms": ["очаг"]})
+    bad_name = client.post("/v1/admin/dictionaries/no-dashes!/terms", json={"terms": ["очаг"]})
     assert bad_name.status_code == 422
 
 
@@ -72,3 +74,8 @@ def test_word_probabilities_are_the_evidence_for_a_real_word_change(client: Test
         "/v1/text/postprocess", json={"text": heard, "specialty": "ct", "words": unsure}
     ).json()
     assert "вена" in spoken["text"] and spoken["withheld"] == []
+
+
+def test_adding_terms_needs_the_admin_scope() -> None:
+    assert required_scope("/v1/admin/dictionaries/site/terms") == "admin"
+    assert required_scope("/v1/dictionaries/ct") not in {"admin", "open"}

@@ -11,10 +11,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
 from semdict.settings import Settings
-from server.auth import token_ok, websocket_token
+from server.auth import ANONYMOUS, Access
 from server.protocol import End, Eou, ProtocolError, parse_control, parse_start
 from server.session import DictationSession
 from server.sessions import Busy, SessionManager
+from server.tokens import Principal
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +49,31 @@ class _Link:
 async def dictation(ws: WebSocket) -> None:
     settings: Settings = ws.app.state.settings
     manager: SessionManager = ws.app.state.sessions
-    if not token_ok(settings, websocket_token(ws)):
-        await ws.close(CLOSE_POLICY, "missing or invalid bearer token")
-        return
+    access: Access = ws.app.state.access
+    # AccessControl has checked the token, its scope and the Origin before the handshake.
+    principal: Principal = getattr(ws.state, "principal", None) or ANONYMOUS
     await ws.accept()
     link = _Link(ws)
+    with access.slots.hold(principal, settings.server.max_sessions_per_token) as free:
+        if not free:
+            await link.send_own(
+                {
+                    "type": "error",
+                    "code": "session_limit",
+                    "message": "this token has as many dictations open as it may "
+                    "(SEMDICT_SERVER__MAX_SESSIONS_PER_TOKEN); end one or retry later",
+                }
+            )
+            await link.close(CLOSE_TRY_AGAIN, "session limit")
+            return
+        await _dictate(link, manager, settings, principal.tenant)
+
+
+async def _dictate(link: _Link, manager: SessionManager, settings: Settings, tenant: str) -> None:
     session: DictationSession | None = None
     manager.services.metrics.sessions.inc()
     try:
-        session = await _open(link, manager, settings)
+        session = await _open(link, manager, settings, tenant)
         if session is None:
             return
         await _serve(link, session, manager, settings)
@@ -70,7 +87,7 @@ async def dictation(ws: WebSocket) -> None:
 
 
 async def _open(
-    link: _Link, manager: SessionManager, settings: Settings
+    link: _Link, manager: SessionManager, settings: Settings, tenant: str
 ) -> DictationSession | None:
     try:
         first = await asyncio.wait_for(link.ws.receive(), settings.streaming.idle_timeout_s)
@@ -81,7 +98,7 @@ async def _open(
                 "expected_start", "the first frame must be a JSON start message", fatal=True
             )
         start = parse_start(first["text"])
-        opened = await manager.open(start)
+        opened = await manager.open(start, tenant)
     except TimeoutError:
         await link.close(CLOSE_POLICY, "no start message")
         return None

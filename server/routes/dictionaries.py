@@ -14,6 +14,8 @@ from vocabularies.specialties import resolve_specialty
 from vocabularies.user import add_terms, dictionaries_folder
 
 router = APIRouter(prefix="/v1/dictionaries", tags=["dictionaries"])
+admin_router = APIRouter(prefix="/v1/admin/dictionaries", tags=["dictionaries"])
+"""Changes to what every dictation uses: the ``admin`` scope (server/auth.py)."""
 
 
 def _site_folder(request: Request) -> Path:
@@ -25,7 +27,7 @@ def _site_folder(request: Request) -> Path:
     summary="Every specialty's active dictionaries",
     description="Per specialty: each dictionary's title, source, licence and entry count, and "
     "the number of inflected word forms the corrector matches. Site dictionaries added through "
-    "`POST /v1/dictionaries/{name}/terms` or dropped into `$SEMDICT_DATA_DIR/dictionaries/` "
+    "`POST /v1/admin/dictionaries/{name}/terms` or dropped into `$SEMDICT_DATA_DIR/dictionaries/` "
     "are included.",
 )
 def read_dictionaries(request: Request) -> list[dict[str, Any]]:
@@ -57,7 +59,7 @@ class NewTerms(BaseModel):
         return [" ".join(term.split()) for term in terms]
 
 
-@router.post(
+@admin_router.post(
     "/{name}/terms",
     status_code=status.HTTP_201_CREATED,
     summary="Add a hospital's own terms to a site dictionary",

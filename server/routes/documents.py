@@ -29,6 +29,7 @@ from structuring.api import (
     to_fhir,
     validate_semd,
 )
+from structuring.safe_text import SafeModel, unsafe_text
 from vocabularies.specialties import resolve_specialty
 
 
@@ -46,7 +47,8 @@ class MultipartRoute(APIRoute):
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
-MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_CHARS = 100_000
+"""A long radiology report is about 10,000 characters; more is not a dictation."""
 
 _EXAMPLE_TEXT = (
     "Компьютерная томография органов грудной клетки без контрастного усиления. Описание. "
@@ -58,7 +60,7 @@ _EXAMPLE_CONTEXT = json.loads(
 )
 
 
-class DocumentRequest(BaseModel):
+class DocumentRequest(SafeModel):
     text: str = Field(max_length=MAX_TEXT_CHARS, description="final dictation text")
     template_id: str | None = Field(
         default=None, description="template id; detected from the text when omitted"
@@ -118,6 +120,10 @@ async def create_document_from_recording(request: Request) -> DocumentResponse:
     except UploadRefusedError as exc:
         raise HTTPException(exc.status_code, exc.message) from exc
     try:
+        for name, values in upload.fields.items():
+            problem = next(filter(None, map(unsafe_text, values)), None)
+            if problem:
+                raise _unprocessable(problem, name)
         template_id = upload.field("template") or upload.field("template_id")
         fmt = _format(upload.field("format"))
         context = _context(upload.field("context"))

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, ValidationError
 
+from server.audit import AuditLog
+from server.auth import PrincipalDep
 from server.routes.documents import render_document
 from server.sessions import SessionManager
 from structuring.api import SemdContext
@@ -34,10 +36,20 @@ class SessionOut(BaseModel):
     last_seq: int
 
 
-async def _load(request: Request, session_id: str) -> tuple[SessionOut, dict[str, Any] | None]:
+async def _load(
+    request: Request, session_id: str, principal: PrincipalDep, what: str
+) -> tuple[SessionOut, dict[str, Any] | None]:
+    """The session if it is the principal's tenant's (else 404, as for an unknown id);
+    every read, allowed or not, goes to the audit log."""
     manager: SessionManager = request.app.state.sessions
+    audit: AuditLog = request.app.state.audit
     record = await manager.services.store.get(session_id)
-    if record is None:
+    found = record is not None and record.tenant == principal.tenant
+    client = request.client.host if request.client else None
+    event = "document.read" if what != "transcript" else "session.read"
+    outcome = "ok" if found else "not_found"
+    audit.record(event, principal, session_id=session_id, outcome=outcome, client=client, what=what)
+    if record is None or not found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no session {session_id}")
     messages = await manager.services.store.messages(session_id)
     live = manager.live.get(session_id)
@@ -60,8 +72,8 @@ async def _load(request: Request, session_id: str) -> tuple[SessionOut, dict[str
 
 
 @router.get("/{session_id}", response_model=SessionOut, summary="Transcript of a dictation")
-async def get_session(request: Request, session_id: str) -> SessionOut:
-    out, _ = await _load(request, session_id)
+async def get_session(request: Request, session_id: str, principal: PrincipalDep) -> SessionOut:
+    out, _ = await _load(request, session_id, principal, "transcript")
     return out
 
 
@@ -77,9 +89,10 @@ async def get_session(request: Request, session_id: str) -> SessionOut:
 async def get_document(
     request: Request,
     session_id: str,
+    principal: PrincipalDep,
     fmt: Annotated[Literal["json", "semd", "fhir"], Query(alias="format")] = "json",
 ) -> Response:
-    out, raw_context = await _load(request, session_id)
+    out, raw_context = await _load(request, session_id, principal, fmt)
     context = None
     if raw_context is not None:
         try:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from structuring.postprocess import postprocess
+from structuring.safe_text import SafeModel
 
 router = APIRouter()
 
@@ -24,13 +25,13 @@ class PostprocessOptions(BaseModel):
     """Execute voice commands and report them."""
 
 
-class HeardWord(BaseModel):
+class HeardWord(SafeModel):
     w: str = Field(max_length=200)
     p: float = Field(ge=0.0, le=1.0)
     """The recogniser's probability for the word."""
 
 
-class PostprocessRequest(BaseModel):
+class PostprocessRequest(SafeModel):
     text: str = Field(max_length=100_000)
     specialty: str | None = None
     template_id: str | None = None
