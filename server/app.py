@@ -138,9 +138,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             bulk_patience_s=settings.uploads.bulk_patience_s,
         )
         store = SQLiteStore.from_url(settings.store_url())
-        tokens = TokenStore.in_data_dir(settings.data_dir)
-        app.state.access = Access(settings, tokens, RateLimiter(), SessionSlots())
-        app.state.audit = AuditLog(settings.server.audit_log or settings.data_dir / "audit.log")
         # Compile schemas and load dictionaries now, not in the first doctor's first sentence.
         text_pipeline = TextPipeline(settings.data_dir)
         await asyncio.to_thread(text_pipeline.warm_up)
@@ -184,6 +181,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Access is checked before any route runs, static pages included: it needs no model.
+    tokens = TokenStore.in_data_dir(settings.data_dir)
+    app.state.access = Access(settings, tokens, RateLimiter(), SessionSlots())
+    app.state.audit = AuditLog(settings.server.audit_log or settings.data_dir / "audit.log")
     # Tokens, scopes, rate and body limits are checked by AccessControl before a route runs;
     # the dependency puts the bearer scheme in the OpenAPI description.
     auth = [Depends(current_principal)]

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -43,6 +43,7 @@ OPEN = "open"
 ANY = "any"
 ROUTE_SCOPES: tuple[tuple[str, str], ...] = (
     ("/healthz", OPEN),
+    ("/static/", OPEN),
     ("/metrics", "admin"),
     ("/v1/admin/", "admin"),
     ("/docs", "documents"),
@@ -175,7 +176,9 @@ class Access:
 
     def open_paths(self) -> set[str]:
         server = self.settings.server
-        paths = {"/healthz"}
+        # the workstation page, its scripts and the demo form hold no patient data; the API
+        # calls they make carry the token
+        paths = {"/healthz", "/", "/demo/mis-form", "/demo/context.json"}
         if server.public_metrics:
             paths.add("/metrics")
         if server.public_docs:
@@ -289,9 +292,12 @@ class AccessControl:
 
 
 def _origin_ok(scope: Scope, settings: Settings) -> bool:
-    """Clients other than browsers send no ``Origin``; a browser page must be allowed."""
+    """Clients other than browsers send no ``Origin``; a browser page must be the service's
+    own (the workstation at ``/``) or an allowed one."""
     origin = _header(scope, b"origin")
-    return origin is None or origin in settings.server.cors_origins
+    if origin is None or origin in settings.server.cors_origins:
+        return True
+    return urlsplit(origin).netloc == (_header(scope, b"host") or "")
 
 
 async def _send_json(send: Send, code: int, body: object, headers: dict[str, str]) -> None:

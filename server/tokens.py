@@ -120,7 +120,8 @@ def _record(row: tuple[object, ...]) -> TokenRecord:
 
 
 class TokenStore:
-    """The token table; safe to share between threads (one connection behind a lock)."""
+    """The token table; safe to share between threads (one connection behind a lock). Closing
+    it ends the connection; the next use opens a new one (an app's lifespan may run again)."""
 
     FILENAME = "tokens.sqlite3"
 
@@ -128,9 +129,17 @@ class TokenStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._open: sqlite3.Connection | None = None
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection (callers hold the lock)."""
+        if self._open is None:
+            self._open = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._open.execute("PRAGMA journal_mode=WAL")
+        return self._open
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> TokenStore:
@@ -222,4 +231,6 @@ class TokenStore:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._open is not None:
+                self._open.close()
+                self._open = None

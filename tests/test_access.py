@@ -22,7 +22,7 @@ from semd_templates import resources_path
 from semdict.cli import main as cli
 from semdict.settings import ServerSettings, Settings
 from server.app import create_app
-from server.auth import InsecureBindError, RateLimiter, check_bind
+from server.auth import InsecureBindError, RateLimiter, _origin_ok, check_bind
 from server.store import SQLiteStore
 from server.tokens import TokenStore
 
@@ -354,3 +354,14 @@ def test_bind_accepts_stored_tokens() -> None:
     with pytest.raises(InsecureBindError, match="semdict token create"):
         check_bind(Settings(), "0.0.0.0")
     check_bind(Settings(), "0.0.0.0", stored_tokens=True)
+
+
+def test_the_services_own_page_may_open_the_websocket() -> None:
+    settings = Settings(server=ServerSettings(cors_origins=["https://mis.example"]))
+
+    def scope(origin: str, host: str) -> Any:
+        return {"headers": [(b"origin", origin.encode()), (b"host", host.encode())]}
+
+    assert _origin_ok(scope("http://127.0.0.1:8765", "127.0.0.1:8765"), settings)
+    assert _origin_ok(scope("https://mis.example", "semdict.local"), settings)
+    assert not _origin_ok(scope("https://evil.example", "127.0.0.1:8765"), settings)

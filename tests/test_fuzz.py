@@ -78,6 +78,9 @@ OPERATIONS = [
     ("GET", "/v1/sessions/{session_id}/document"),
     ("GET", "/v1/models"),
     ("POST", "/v1/audio/transcriptions"),
+    ("GET", "/v1/dictionaries"),
+    ("GET", "/v1/dictionaries/{specialty}"),
+    ("POST", "/v1/admin/dictionaries/{name}/terms"),
 ]
 """Every operation of the schema (``test_every_operation_is_fuzzed`` keeps the list whole).
 Listed, not collected from the schema: the schema exists only once the model is loaded."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -9,14 +11,14 @@ from semdict.settings import ServerSettings, Settings
 from server.app import create_app
 
 
-def _client() -> TestClient:
+def _client(tmp_path: Path) -> TestClient:
     # No `with`: the lifespan (the model) is not needed for static pages and the 401.
-    settings = Settings(server=ServerSettings(tokens=[SecretStr("t0ken-value")]))
-    return TestClient(create_app(settings))
+    server = ServerSettings(tokens=[SecretStr("t0ken-value")], cors_origins=["https://mis.example"])
+    return TestClient(create_app(Settings(server=server, data_dir=tmp_path)))
 
 
-def test_pages_and_widget_need_no_token() -> None:
-    client = _client()
+def test_pages_and_widget_need_no_token(tmp_path: Path) -> None:
+    client = _client(tmp_path)
     page = client.get("/")
     assert page.status_code == 200 and 'data-testid="transcript"' in page.text
     widget = client.get("/static/semdict-dictation.js")
@@ -28,18 +30,18 @@ def test_pages_and_widget_need_no_token() -> None:
     assert client.get("/demo/context.json").json()["patient"]["name"]["family"]
 
 
-def test_api_still_needs_the_token() -> None:
-    client = _client()
+def test_api_still_needs_the_token(tmp_path: Path) -> None:
+    client = _client(tmp_path)
     assert client.get("/v1/profiles").status_code == 401
     ok = client.get("/v1/profiles", headers={"Authorization": "Bearer t0ken-value"})
     assert ok.status_code == 200
 
 
-def test_a_mis_page_on_another_origin_may_load_the_widget() -> None:
-    client = _client()
+def test_an_allowed_mis_page_on_another_origin_may_load_the_widget(tmp_path: Path) -> None:
+    client = _client(tmp_path)
     origin = {"Origin": "https://mis.example"}
     response = client.get("/static/semdict-dictation.js", headers=origin)
-    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-allow-origin"] == "https://mis.example"
     preflight = client.options(
         "/v1/documents",
         headers={

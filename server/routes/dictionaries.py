@@ -70,6 +70,7 @@ class NewTerms(BaseModel):
 def add_site_terms(name: str, body: NewTerms, request: Request) -> dict[str, Any]:
     try:
         path = add_terms(request.app.state.settings.data_dir, name, body.terms)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    except ValueError as exc:  # the name: a 422 naming the field, as every validation error
+        detail = [{"type": "value_error", "loc": ["path", "name"], "msg": str(exc)}]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail) from exc
     return {"dictionary": name, "file": path.name, "added": len(body.terms)}
