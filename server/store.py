@@ -1,6 +1,11 @@
 """Session store: every final is written here before it is sent.
 
-``SessionStore`` is the interface; ``SQLiteStore`` is the embedded default (one file, WAL).
+``SessionStore`` is the interface; ``SQLiteStore`` is the embedded default (one file, WAL,
+``synchronous=FULL``: a commit survives a power cut, not only a process crash).
+Per session it keeps, beside the messages, two marks a restart resumes from:
+``audio_bytes`` (the client's audio covered by stored finals: what ``ready`` reports, so the
+client resends exactly what is not final yet) and ``seq_reserved`` (a ceiling no ``seq`` sent
+so far exceeds: a restarted session numbers its messages above it).
 A multi-node deployment fills the same protocol with PostgreSQL (the SQL below is portable
 apart from the placeholders and the upsert syntax, which PostgreSQL shares).
 """
@@ -30,6 +35,15 @@ class SessionRecord:
     options: dict[str, Any]
     last_seq: int
     text: str
+    audio_bytes: int = 0
+    """Bytes of the client's audio covered by the stored finals."""
+    seq_reserved: int = 0
+    """Every ``seq`` ever sent in this session is at most this."""
+
+    @property
+    def seq_floor(self) -> int:
+        """A restarted session's messages are numbered above this."""
+        return max(self.last_seq, self.seq_reserved)
 
 
 class SessionStore(Protocol):
@@ -43,8 +57,14 @@ class SessionStore(Protocol):
 
     async def get(self, session_id: str) -> SessionRecord | None: ...
 
-    async def append(self, session_id: str, message: dict[str, Any]) -> None:
-        """Persist one message (it carries ``seq`` and ``type``); durable on return."""
+    async def append(
+        self, session_id: str, message: dict[str, Any], *, audio_bytes: int | None = None
+    ) -> None:
+        """Persist one message (it carries ``seq`` and ``type``); durable on return.
+        ``audio_bytes``: with a final, the client's audio it covers (kept as the maximum)."""
+
+    async def reserve_seq(self, session_id: str, up_to: int) -> None:
+        """Durably raise the session's ``seq_reserved`` to ``up_to``."""
 
     async def messages(self, session_id: str, after_seq: int = 0) -> list[dict[str, Any]]: ...
 
@@ -63,7 +83,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     specialty TEXT,
     options TEXT NOT NULL,
     last_seq INTEGER NOT NULL DEFAULT 0,
-    text TEXT NOT NULL DEFAULT ''
+    text TEXT NOT NULL DEFAULT '',
+    audio_bytes INTEGER NOT NULL DEFAULT 0,
+    seq_reserved INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS messages (
     session_id TEXT NOT NULL REFERENCES sessions(id),
@@ -73,15 +95,26 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (session_id, seq)
 );
 """
+_ADDED_COLUMNS = {
+    "audio_bytes": "INTEGER NOT NULL DEFAULT 0",
+    "seq_reserved": "INTEGER NOT NULL DEFAULT 0",
+}
+"""Columns newer than the first schema: added to an existing file on open."""
 
 
 class SQLiteStore:
     """SQLite in WAL mode; all access from one thread so the event loop never blocks on disk."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+        """``synchronous``: SQLite's setting; ``FULL`` (the default) syncs the WAL on every
+        commit, ``NORMAL`` only at checkpoints (a power cut may lose the last commits).
+        benchmarks/bench_store_commit.py measures the difference."""
+        if synchronous not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, not {synchronous!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._path = path
+        self._synchronous = synchronous
         self._db: sqlite3.Connection | None = None
         self._executor.submit(self._open).result()
 
@@ -98,8 +131,12 @@ class SQLiteStore:
     def _open(self) -> None:
         db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process crash
+        db.execute(f"PRAGMA synchronous={self._synchronous}")
         db.executescript(_SCHEMA)
+        have = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+        for name, kind in _ADDED_COLUMNS.items():
+            if name not in have:
+                db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {kind}")
         self._db = db
 
     async def _call(self, fn: Any, *args: Any) -> Any:
@@ -128,7 +165,7 @@ class SQLiteStore:
     def _get(self, session_id: str) -> SessionRecord | None:
         row = self.db.execute(
             "SELECT id, status, created_at, updated_at, template_id, specialty, options,"
-            " last_seq, text FROM sessions WHERE id = ?",
+            " last_seq, text, audio_bytes, seq_reserved FROM sessions WHERE id = ?",
             (session_id,),
         ).fetchone()
         if row is None:
@@ -143,14 +180,16 @@ class SQLiteStore:
             options=json.loads(row[6]),
             last_seq=row[7],
             text=row[8],
+            audio_bytes=row[9],
+            seq_reserved=row[10],
         )
 
     async def get(self, session_id: str) -> SessionRecord | None:
         result: SessionRecord | None = await self._call(self._get, session_id)
         return result
 
-    def _append(self, session_id: str, message: dict[str, Any]) -> None:
-        with self.db:  # one transaction: message and last_seq move together
+    def _append(self, session_id: str, message: dict[str, Any], audio_bytes: int | None) -> None:
+        with self.db:  # one transaction: message, last_seq and audio_bytes move together
             self.db.execute("BEGIN")
             self.db.execute(
                 "INSERT INTO messages (session_id, seq, type, body) VALUES (?, ?, ?, ?)",
@@ -165,9 +204,23 @@ class SQLiteStore:
                 "UPDATE sessions SET last_seq = MAX(last_seq, ?), updated_at = ? WHERE id = ?",
                 (message["seq"], time.time(), session_id),
             )
+            if audio_bytes is not None:
+                self.db.execute(
+                    "UPDATE sessions SET audio_bytes = MAX(audio_bytes, ?) WHERE id = ?",
+                    (audio_bytes, session_id),
+                )
 
-    async def append(self, session_id: str, message: dict[str, Any]) -> None:
-        await self._call(self._append, session_id, message)
+    async def append(
+        self, session_id: str, message: dict[str, Any], *, audio_bytes: int | None = None
+    ) -> None:
+        await self._call(self._append, session_id, message, audio_bytes)
+
+    async def reserve_seq(self, session_id: str, up_to: int) -> None:
+        await self._call(
+            self.db.execute,
+            "UPDATE sessions SET seq_reserved = MAX(seq_reserved, ?) WHERE id = ?",
+            (up_to, session_id),
+        )
 
     def _messages(self, session_id: str, after_seq: int) -> list[dict[str, Any]]:
         rows = self.db.execute(
