@@ -12,7 +12,16 @@ from starlette.websockets import WebSocketState
 
 from semdict.settings import Settings
 from server.auth import token_ok, websocket_token
-from server.protocol import End, Eou, ProtocolError, parse_control, parse_start
+from server.protocol import (
+    BusyMsg,
+    End,
+    Eou,
+    ErrorMsg,
+    ProtocolError,
+    ServerMessage,
+    parse_control,
+    parse_start,
+)
 from server.session import DictationSession
 from server.sessions import Busy, SessionManager
 
@@ -23,10 +32,13 @@ router = APIRouter()
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
+CLOSE_SUPERSEDED = 4000
+"""The session was resumed on another connection."""
 
 
 class _Link:
-    """The socket side of one connection; messages before a session exists get seq 1, 2, …"""
+    """The socket side of one connection; messages before a session exists get seq 1, 2, …
+    The link is also the connection's identity: a session is held by one link at a time."""
 
     def __init__(self, ws: WebSocket) -> None:
         self.ws = ws
@@ -35,13 +47,18 @@ class _Link:
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send_text(json.dumps(message, ensure_ascii=False))
 
-    async def send_own(self, body: dict[str, Any]) -> None:
+    async def send_own(self, message: ServerMessage) -> None:
         self.seq += 1
-        await self.send({"type": body["type"], "seq": self.seq, **body})
+        body = message.body()
+        await self.send({"type": body.pop("type"), "seq": self.seq, **body})
 
     async def close(self, code: int, reason: str = "") -> None:
         if self.ws.application_state != WebSocketState.DISCONNECTED:
             await self.ws.close(code, reason)
+
+    async def drop(self) -> None:
+        """The session gave up on this link (a send failed or stalled)."""
+        await self.close(CLOSE_POLICY, "send failed")
 
 
 @router.websocket("/v1/dictation")
@@ -64,9 +81,10 @@ async def dictation(ws: WebSocket) -> None:
         pass
     finally:
         manager.services.metrics.sessions.dec()
-        if session is not None and not session.completed:
-            session.detach()
-            manager.disconnected(session)
+        # Only this link's own hold ends: a session resumed elsewhere stays with its new link.
+        if session is not None:
+            session.release(link)
+            manager.disconnected(session)  # nothing when another link holds it, or it is done
 
 
 async def _open(
@@ -81,17 +99,17 @@ async def _open(
                 "expected_start", "the first frame must be a JSON start message", fatal=True
             )
         start = parse_start(first["text"])
-        opened = await manager.open(start)
+        opened = await manager.open(start, link)
     except TimeoutError:
         await link.close(CLOSE_POLICY, "no start message")
         return None
     except ProtocolError as exc:
         manager.services.metrics.errors.labels(exc.code).inc()
-        await link.send_own({"type": "error", "code": exc.code, "message": exc.message})
+        await link.send_own(ErrorMsg(code=exc.code, message=exc.message))
         await link.close(CLOSE_POLICY, exc.code)
         return None
     except Busy as exc:
-        await link.send_own({"type": "busy", "retry_after_s": exc.retry_after_s})
+        await link.send_own(BusyMsg(retry_after_s=exc.retry_after_s))
         await link.close(CLOSE_TRY_AGAIN, "over capacity")
         return None
     if isinstance(opened, list):  # a completed session: replay what was missed, then close
@@ -99,7 +117,7 @@ async def _open(
             await link.send(message)
         await link.close(CLOSE_NORMAL)
         return None
-    await opened.attach(link.send, start.resume_from_seq)
+    await opened.attach(link, link.send, link.drop, start.resume_from_seq)
     return opened
 
 
@@ -111,12 +129,15 @@ async def _serve(
         try:
             frame = await asyncio.wait_for(link.ws.receive(), settings.streaming.idle_timeout_s)
         except TimeoutError:
-            await session.emit(
-                {"type": "error", "code": "idle_timeout", "message": "no data received; closing"}
-            )
+            if session.owns(link):
+                idle = ErrorMsg(code="idle_timeout", message="no data received; closing")
+                await session.emit(idle)
             await link.close(CLOSE_POLICY, "idle")
             return
         if frame["type"] == "websocket.disconnect":
+            return
+        if not session.owns(link):  # resumed on another connection: this one is stale
+            await link.close(CLOSE_SUPERSEDED, "session resumed on another connection")
             return
         try:
             if frame.get("bytes") is not None:
@@ -134,7 +155,7 @@ async def _serve(
             code = exc.code if isinstance(exc, ProtocolError) else "bad_audio"
             text = exc.message if isinstance(exc, ProtocolError) else str(exc)
             manager.services.metrics.errors.labels(code).inc()
-            await session.emit({"type": "error", "code": code, "message": text})
+            await session.emit(ErrorMsg(code=code, message=text))
             continue
         if isinstance(message, Eou):
             session.end_of_utterance()
