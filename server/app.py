@@ -33,7 +33,7 @@ from server.routes import (
     text,
     transcriptions,
 )
-from server.session import SessionServices
+from server.services import SessionServices
 from server.sessions import SessionManager
 from server.store import SQLiteStore
 from server.text_pipeline import TextPipeline

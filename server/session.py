@@ -6,7 +6,8 @@ outgoing message gets the next ``seq``; finals (and everything a document depend
 written to the store before they are sent, and all messages are kept for replay on resume.
 
 The split (docs/session-runtime.md): ``SessionState`` holds what the session knows and does no
-I/O; ``SessionText`` runs the text work in worker threads; this module does the I/O. Every
+I/O; ``SessionText`` runs the text work in worker threads; ``Outbox`` numbers, persists and
+delivers messages and knows which connection holds the session; this module decodes. Every
 background task belongs to the session's ``TaskOwner`` (started by ``begin``, stopped by
 ``close`` within a deadline), and every wait here has a deadline: a send to a client that does
 not read, the decoding of what is left at ``end``, the tasks' stop.
@@ -19,71 +20,39 @@ import logging
 import time
 import uuid
 from bisect import bisect_left
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from asr.audio import SAMPLE_RATE, StreamResampler
-from asr.decoder import DecodeOptions, DecodeRequest, DecodeResult
-from asr.scheduler import InferenceScheduler
+from asr.decoder import DecodeRequest, DecodeResult
 from asr.stream_policy import (
     Final,
     FinalJob,
     Job,
     PartialJob,
-    PolicyOptions,
     SpeculativeJob,
     StreamPolicy,
 )
 from asr.vad import StreamingVad
-from server.metrics import Metrics
 from server.protocol import (
-    PERSISTED,
     CommandMsg,
     CompletedMsg,
     ErrorMsg,
     FieldMsg,
     FinalMsg,
     PartialMsg,
-    ReadyMsg,
     ServerMessage,
     Start,
     WarningMsg,
 )
+from server.services import SessionServices
+from server.session_outbox import Closer, Outbox, Sender
+from server.session_speculation import Speculator
 from server.session_state import SessionState
 from server.session_text import ProcessedFinal, SessionText
-from server.store import SessionStore
 from server.tasks import TaskOwner
-from server.text_pipeline import TextPipeline
 
 log = logging.getLogger(__name__)
-
-Sender = Callable[[dict[str, Any]], Awaitable[None]]
-Closer = Callable[[], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class SessionServices:
-    scheduler: InferenceScheduler
-    store: SessionStore
-    metrics: Metrics
-    text: TextPipeline | None
-    """None: raw text only (no normalisation, dictionaries, commands or fields)."""
-    final_options: DecodeOptions = field(
-        default_factory=lambda: DecodeOptions(beam_size=5, word_timestamps=True)
-    )
-    partial_options: DecodeOptions = field(default_factory=lambda: DecodeOptions(beam_size=1))
-    policy: PolicyOptions = field(default_factory=PolicyOptions)
-    context_prompt: bool = False
-    """Prompt each session's decoder with its template's dictionary context. Off by default:
-    measured on the dev corpus it raised the streaming WER (docs/dictionaries.md)."""
-    send_timeout_s: float = 10.0
-    """A client that takes no message for this long loses its link (the message waits in the
-    log for its resume)."""
-    drain_timeout_s: float = 300.0
-    """At ``end`` (or a link's expiry): the most the remaining finals may take."""
-    stop_timeout_s: float = 5.0
-    """The most a session's tasks may take to stop once cancelled."""
 
 
 def new_session_id() -> str:
@@ -105,14 +74,17 @@ class DictationSession:
         self.vad = StreamingVad()
         self.resampler = StreamResampler(start.audio.sample_rate)
         self.tasks = TaskOwner(f"session-{self.id[:8]}", on_failure=self._task_failed)
-        self._owner: object | None = None  # the connection that holds the session
-        self._send: Sender | None = None
-        self._close_link: Closer | None = None
-        self._send_lock = asyncio.Lock()
+        self.out = Outbox(state, services.store, self.tasks, send_timeout_s=services.send_timeout_s)
         self._finals: asyncio.Queue[FinalJob | _Barrier] = asyncio.Queue()
         self._consumer: asyncio.Task[None] | None = None
         self._finals_waiting = 0  # finals queued or decoding
-        self._speculation: _Speculation | None = None
+        self.speculator = Speculator(
+            f"{self.id}/final",
+            services.scheduler,
+            services.final_options,
+            services.metrics,
+            self.tasks,
+        )
         # Arrival time of each received sample count: the final's latency is measured from
         # the moment the audio of its utterance end reached the server.
         self._arrivals: list[tuple[int, float]] = []
@@ -129,44 +101,28 @@ class DictationSession:
     def seq(self) -> int:
         return self.state.seq
 
-    # -- connection ---------------------------------------------------------------------------
+    # -- connection: the outbox's ------------------------------------------------------------
 
     def claim(self, owner: object) -> None:
-        """``owner`` (a connection) holds the session from now on; an older one loses it."""
-        self._owner, self._send, self._close_link = owner, None, None
+        self.out.claim(owner)
 
     def owns(self, owner: object) -> bool:
-        return self._owner is owner
+        return self.out.owns(owner)
 
     def release(self, owner: object) -> bool:
-        """``owner``'s connection ended. False when another connection holds the session."""
-        if self._owner is not owner:
-            return False
-        self._owner, self._send, self._close_link = None, None, None
-        return True
+        return self.out.release(owner)
 
     @property
     def connected(self) -> bool:
-        return self._owner is not None
+        return self.out.connected
 
     async def attach(
         self, owner: object, send: Sender, close: Closer, resume_from_seq: int | None
     ) -> None:
-        """Bind ``owner``'s connection: replay what it missed, then ``ready``."""
-        async with self._send_lock:
-            if self._owner is not owner:
-                return  # superseded while it was opening
-            self._send, self._close_link = send, close
-            if resume_from_seq is not None:
-                for message in self.state.replay_after(resume_from_seq):
-                    await self._deliver(message)
-            ready = ReadyMsg(
-                session_id=self.id,
-                resumed=resume_from_seq is not None,
-                audio_received_s=self.state.audio_received_s(),
-                audio_received_bytes=self.state.bytes_received,
-            )
-            await self._deliver(await self._stamp(ready))
+        await self.out.attach(owner, send, close, resume_from_seq)
+
+    async def emit(self, message: ServerMessage, *, covers: int | None = None) -> None:
+        await self.out.emit(message, covers=covers)
 
     # -- input --------------------------------------------------------------------------------
 
@@ -253,44 +209,8 @@ class DictationSession:
             self.tasks.spawn(self._partial(job, request), "partial")
 
     def _speculate(self, job: SpeculativeJob) -> None:
-        """Decode the utterance's final ahead, in the pause that may end it. Best effort, at
-        partial priority: it never delays another session's final."""
-        if self._finals_waiting:
-            return  # the prompt is not known until the finals before it are done
-        if self._speculation:
-            self._speculation.task.cancel()
-        prompt = self.policy.prompt()
-        request = DecodeRequest(job.audio, prompt, self.s.final_options)
-        task = self.tasks.spawn(self._decode_ahead(request), "speculation")
-        self._speculation = _Speculation((job.utterance, job.start, job.end, prompt), task)
-
-    async def _decode_ahead(self, request: DecodeRequest) -> DecodeResult | None:
-        try:
-            return await self.s.scheduler.partial(f"{self.id}/final", request)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the final is decoded normally instead
-            log.info("session %s: a speculative final failed", self.id[:8], exc_info=True)
-            return None
-
-    async def _speculated(self, job: FinalJob, prompt: str) -> DecodeResult | None:
-        """The speculative result for this final, when it decoded the same span and prompt."""
-        speculation, self._speculation = self._speculation, None
-        if speculation is None:
-            return None
-        if speculation.span != (job.utterance, job.start, job.end, prompt):
-            speculation.task.cancel()
-            self.s.metrics.speculative_finals.labels("discarded").inc()
-            return None
-        try:
-            result = await speculation.task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # this session is closing, not just the speculation
-            result = None
-        self.s.metrics.speculative_finals.labels("used" if result else "failed").inc()
-        return result
+        if not self._finals_waiting:  # else the prompt is not known until those are done
+            self.speculator.start(job, self.policy.prompt())
 
     async def _partial(self, job: PartialJob, request: DecodeRequest) -> None:
         try:
@@ -339,7 +259,7 @@ class DictationSession:
         prompt = self.policy.prompt()
         request = DecodeRequest(job.audio, prompt, self.s.final_options)
         try:
-            result = await self._speculated(job, prompt) or await self._decode_final(request)
+            result = await self.speculator.take(job, prompt) or await self._decode_final(request)
         except Exception as exc:  # the utterance cannot be decoded: say so, keep going
             log.exception("session %s: utterance %d failed", self.id[:8], job.utterance)
             await self.emit(
@@ -439,47 +359,9 @@ class DictationSession:
         cached = self.text.cached_document(self.state)
         return cached if cached is not None else " ".join(t for t in self.state.final_texts if t)
 
-    async def emit(self, message: ServerMessage, *, covers: int | None = None) -> None:
-        """Number, persist (documents' messages: durable before they are sent), keep for a
-        resume and send. ``covers``: with a final, the client audio offset it covers."""
-        async with self._send_lock:
-            stamped = await self._stamp(message)
-            if stamped["type"] in PERSISTED:
-                await self.s.store.append(self.id, stamped, audio_bytes=covers)
-            self.state.record(stamped)
-            await self._deliver(stamped)
-
-    async def _stamp(self, message: ServerMessage) -> dict[str, Any]:
-        body = message.body()
-        seq, ceiling = self.state.next_seq()
-        if ceiling is not None:  # durable before any number under it is sent
-            await self.s.store.reserve_seq(self.id, ceiling)
-        return {"type": body.pop("type"), "seq": seq, **body}
-
-    async def _deliver(self, message: dict[str, Any]) -> None:
-        send, owner = self._send, self._owner
-        if send is None:
-            return  # kept in the log; replayed when the client resumes
-        try:
-            async with asyncio.timeout(self.s.send_timeout_s):
-                await send(message)
-        except Exception:  # broken or stalled link: the message waits in the log
-            log.info("session %s: send failed, waiting for resume", self.id[:8])
-            close = self._close_link
-            if self.release(owner) and close is not None and not self.tasks.closed:
-                self.tasks.spawn(_bounded(close(), self.s.send_timeout_s), "close-link")
-
 
 def _failed(what: str, exc: BaseException) -> str:
     return f"{what} processing failed ({type(exc).__name__}); the words are kept as heard"
-
-
-async def _bounded(awaitable: Awaitable[None], timeout_s: float) -> None:
-    try:
-        async with asyncio.timeout(timeout_s):
-            await awaitable
-    except Exception:  # a link that cannot even be closed is gone anyway
-        log.info("closing a broken link failed", exc_info=True)
 
 
 def _stored_final(message: dict[str, Any]) -> Final:
@@ -491,13 +373,6 @@ def _stored_final(message: dict[str, Any]) -> Final:
         end_s=float(message["end_s"]),
         words=(),
     )
-
-
-@dataclass(frozen=True)
-class _Speculation:
-    span: tuple[int, int, int, str]
-    """(utterance, start, end, prompt): a final uses the result only if all four match."""
-    task: asyncio.Task[DecodeResult | None]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import asyncio
 import logging
 
 from server.protocol import ProtocolError, Start
-from server.session import DictationSession, SessionServices, new_session_id
+from server.services import SessionServices
+from server.session import DictationSession, new_session_id
 from server.session_state import SessionState
 
 log = logging.getLogger(__name__)

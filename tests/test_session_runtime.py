@@ -13,7 +13,8 @@ import pytest
 from asr.scheduler import InferenceScheduler
 from server.metrics import Metrics
 from server.protocol import ErrorMsg, FieldMsg, Start, WarningMsg
-from server.session import DictationSession, SessionServices
+from server.services import SessionServices
+from server.session import DictationSession
 from server.session_state import SEQ_BLOCK, SessionState
 from server.store import SQLiteStore
 from server.tasks import TaskOwner
