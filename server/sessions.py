@@ -114,7 +114,10 @@ class SessionManager:
     async def _expire(self, session: DictationSession) -> None:
         await asyncio.sleep(self.resume_grace_s)
         self._grace.pop(session.id, None)
-        await self._retire(session)
+        try:
+            await self._retire(session)
+        except Exception:  # reported here: this task has no one else to tell
+            log.exception("session %s: not finalised after its link dropped", session.id[:8])
 
     async def _retire(self, session: DictationSession) -> None:
         try:
