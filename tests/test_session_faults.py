@@ -60,12 +60,15 @@ def _word_differences(expected: str, got: str) -> tuple[int, int]:
 # -- a server killed with SIGKILL mid-dictation --------------------------------------------------
 
 
+@pytest.mark.parametrize("moment", ["after_finals", "timed"])
 def test_server_killed_mid_dictation_resumes_without_lost_or_doubled_words(
-    dictation_audio: Samples, tmp_path: Path
+    dictation_audio: Samples, tmp_path: Path, moment: str
 ) -> None:
-    """SIGKILL twice — once while the audio streams, once after the next final — and a restart
-    on the same data directory each time: the client resumes from the offset ``ready`` reports,
-    and the document equals the uninterrupted run's, word for word."""
+    """SIGKILL twice and a restart on the same data directory each time — right after the
+    1st and 3rd finals (audio after them is not final yet), or 4.5 s into the stream
+    (mid-phrase) and then at the restarted server's first partial or final. The client
+    resumes from the offset ``ready`` reports, and the document equals the uninterrupted
+    run's, word for word."""
     with ServerProcess(tmp_path / "data", free_port()) as server:
         url = ws_url(server.base)
         clean = asyncio.run(stream_audio(url, dictation_audio, speed=None))
@@ -77,21 +80,28 @@ def test_server_killed_mid_dictation_resumes_without_lost_or_doubled_words(
         seen_before_kill: list[int] = []
         last_seq = 0
 
+        def kill_and_restart() -> None:
+            seen_before_kill.append(last_seq)
+            server.kill()
+            restart = threading.Thread(target=server.start, name="restart")
+            restart.start()
+            restarts.append(restart)
+
         def on_message(message: dict[str, Any]) -> None:
             nonlocal finals_seen, last_seq
             last_seq = max(last_seq, int(message["seq"]))
             if message["type"] == "ready" and message["resumed"]:
                 resumed_ready.append(message)
-            if message["type"] != "final":
-                return
-            finals_seen += 1
-            if finals_seen in (1, 3) and server.kills < 2:
-                seen_before_kill.append(last_seq)
-                server.kill()  # mid-dictation: audio after this final is not final yet
-                restart = threading.Thread(target=server.start, name="restart")
-                restart.start()
-                restarts.append(restart)
+            elif moment == "timed" and server.kills == 1 and message["type"] in work:
+                kill_and_restart()  # the restarted server's first new work, mid-utterance
+            if message["type"] == "final":
+                finals_seen += 1
+                if moment == "after_finals" and finals_seen in (1, 3) and server.kills < 2:
+                    kill_and_restart()
 
+        work = {"partial", "final"}
+        if moment == "timed":
+            threading.Timer(4.5, kill_and_restart).start()
         killed = asyncio.run(
             stream_audio(url, dictation_audio, speed=2.0, on_message=on_message, timeout_s=600)
         )
@@ -104,15 +114,19 @@ def test_server_killed_mid_dictation_resumes_without_lost_or_doubled_words(
         assert len(resumed_ready) >= 2
         total = len(to_pcm16(dictation_audio))
         for ready, seen in zip(resumed_ready, seen_before_kill, strict=False):
-            assert 0 < ready["audio_received_bytes"] < total, ready
+            assert 0 <= ready["audio_received_bytes"] < total, ready
             assert ready["seq"] > seen
+        if moment == "after_finals":
+            assert all(r["audio_received_bytes"] > 0 for r in resumed_ready)
         seqs = [r.message["seq"] for r in killed.messages]
         assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
         utterances = [r.message["utterance"] for r in killed.of_type("final")]
         assert len(utterances) == len(set(utterances)), "a final was delivered twice"
 
         lost, doubled = _word_differences(clean.text, killed.text)
-        print(f"kill-and-resume: {server.kills} kills, lost {lost}, doubled {doubled} words")
+        offsets = [r["audio_received_bytes"] for r in resumed_ready]
+        print(f"kill-and-resume ({moment}): {server.kills} kills, resumed at bytes {offsets},")
+        print(f"  lost {lost}, doubled {doubled} words")
         assert (lost, doubled) == (0, 0), (clean.text, killed.text)
         assert killed.text == clean.text
         stored = httpx.get(f"{server.base}/v1/sessions/{killed.session_id}").json()
