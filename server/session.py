@@ -354,10 +354,13 @@ class DictationSession:
             await self.emit(ErrorMsg(code="text_failed", message=_failed("document", exc)))
             return " ".join(t for t in self.state.final_texts if t)
 
-    def cached_text(self) -> str:
-        """The document text if known without work, else the finals as sent."""
-        cached = self.text.cached_document(self.state)
-        return cached if cached is not None else " ".join(t for t in self.state.final_texts if t)
+    async def current_text(self) -> str:
+        """The document text so far, for a reader (no message is sent, whatever happens)."""
+        try:
+            return await self.text.document(self.state)
+        except Exception:  # the finals as they were sent
+            log.warning("session %s: document text failed", self.id[:8], exc_info=True)
+            return " ".join(t for t in self.state.final_texts if t)
 
 
 def _failed(what: str, exc: BaseException) -> str:

@@ -42,7 +42,7 @@ async def _load(request: Request, session_id: str) -> tuple[SessionOut, dict[str
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no session {session_id}")
     messages = await manager.services.store.messages(session_id)
     live = manager.live.get(session_id)
-    text = live.cached_text() if live else record.text
+    text = await live.current_text() if live else record.text
     if not text:  # an interrupted session restored from the store
         text = " ".join(str(m["text"]) for m in messages if m["type"] == "final")
     finals = [FinalOut.model_validate(m) for m in messages if m["type"] == "final"]
