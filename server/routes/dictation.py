@@ -34,6 +34,8 @@ CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
 CLOSE_SUPERSEDED = 4000
 """The session was resumed on another connection."""
+SOCKET_TIMEOUT_S = 10.0
+"""The most one send or close may wait on a client that does not read."""
 
 
 class _Link:
@@ -45,7 +47,8 @@ class _Link:
         self.seq = 0
 
     async def send(self, message: dict[str, Any]) -> None:
-        await self.ws.send_text(json.dumps(message, ensure_ascii=False))
+        async with asyncio.timeout(SOCKET_TIMEOUT_S):
+            await self.ws.send_text(json.dumps(message, ensure_ascii=False))
 
     async def send_own(self, message: ServerMessage) -> None:
         self.seq += 1
@@ -53,8 +56,13 @@ class _Link:
         await self.send({"type": body.pop("type"), "seq": self.seq, **body})
 
     async def close(self, code: int, reason: str = "") -> None:
-        if self.ws.application_state != WebSocketState.DISCONNECTED:
-            await self.ws.close(code, reason)
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
+        try:
+            async with asyncio.timeout(SOCKET_TIMEOUT_S):
+                await self.ws.close(code, reason)
+        except (TimeoutError, RuntimeError, OSError):  # gone already, or not reading
+            log.info("closing a dictation socket failed", exc_info=True)
 
     async def drop(self) -> None:
         """The session gave up on this link (a send failed or stalled)."""
@@ -79,6 +87,8 @@ async def dictation(ws: WebSocket) -> None:
         await _serve(link, session, manager, settings)
     except WebSocketDisconnect:
         pass
+    except TimeoutError:  # a send outside the session (error, busy, replay) found no reader
+        await link.close(CLOSE_POLICY, "client not reading")
     finally:
         manager.services.metrics.sessions.dec()
         # Only this link's own hold ends: a session resumed elsewhere stays with its new link.
