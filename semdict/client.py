@@ -1,9 +1,10 @@
 """A dictation client: streams audio to ``/v1/dictation`` like a live microphone would.
 
 Used by ``semdict dictate``, the streaming benchmark and the tests. It paces audio at real
-time (or faster), records when each server message arrives, and survives a dropped link: it
-reconnects with ``session_id`` + ``resume_from_seq`` and resends the audio the server did not
-get (the ``ready`` message says how much it has).
+time (or faster), records when each server message arrives, and survives a dropped link or a
+restarted server: it reconnects (retrying until the server answers again) with ``session_id`` +
+``resume_from_seq`` and resends the audio from the byte offset the ``ready`` message reports —
+after a restart that is the audio the stored finals cover, so nothing is lost or doubled.
 """
 
 from __future__ import annotations
@@ -74,6 +75,17 @@ class _Link:
         self.ready: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
     async def receive(self) -> None:
+        try:
+            await self._receive()
+        except ConnectionClosed:
+            pass  # the sender notices too, and resumes
+        finally:  # the link is gone: whoever waits for an answer on it learns so now
+            for waiting in (self.ready, self.completed):
+                if not waiting.done():
+                    waiting.set_exception(ConnectionClosed(None, None))
+                    waiting.exception()  # retrieved: nobody may be waiting on this one
+
+    async def _receive(self) -> None:
         async for raw in self.ws:
             message = json.loads(raw)
             seq = int(message.get("seq", 0))
@@ -122,21 +134,24 @@ async def stream_audio(
     dropped = drop_at_s is None
     resume_seq: int | None = None
     deadline = time.perf_counter() + timeout_s
+    last_seq = 0
     while True:
-        async with connect(url, additional_headers=headers, max_size=None, proxy=None) as ws:
+        ws = await _connect(url, headers, deadline, first=resume_seq is None)
+        async with ws:
             link = _Link(ws, result, on_message)
-            if resume_seq is not None:
-                link.last_seq = resume_seq
-                start_msg.update(session_id=result.session_id, resume_from_seq=resume_seq)
             receiver = asyncio.create_task(link.receive())
-            await ws.send(json.dumps(start_msg))
-            ready = await asyncio.wait_for(link.ready, 30)
-            result.session_id = str(ready["session_id"])
-            if ready.get("resumed"):
-                offset = int(ready["audio_received_bytes"])
-            if not result.t0:
-                result.t0 = time.perf_counter()
             try:
+                if resume_seq is not None:
+                    link.last_seq = resume_seq
+                    start_msg.update(session_id=result.session_id, resume_from_seq=resume_seq)
+                await ws.send(json.dumps(start_msg))
+                ready = await asyncio.wait_for(link.ready, 30)
+                result.session_id = str(ready["session_id"])
+                if ready.get("resumed"):
+                    # What the server holds: after a restart, only what its stored finals cover.
+                    offset = int(ready["audio_received_bytes"])
+                if not result.t0:
+                    result.t0 = time.perf_counter()
                 while offset < len(pcm):
                     position_s = offset / 2 / SAMPLE_RATE
                     if not dropped and drop_at_s is not None and position_s >= drop_at_s:
@@ -157,10 +172,24 @@ async def stream_audio(
                 result.text = str(done["text"])
                 receiver.cancel()
                 return result
-            except ConnectionClosed:
+            except (ConnectionClosed, OSError):
                 receiver.cancel()
                 if time.perf_counter() > deadline:
                     raise
                 result.reconnects += 1
-                resume_seq = link.last_seq
+                last_seq = max(last_seq, link.last_seq)
+                resume_seq = last_seq
                 await asyncio.sleep(0.2)
+
+
+async def _connect(
+    url: str, headers: dict[str, str] | None, deadline: float, *, first: bool
+) -> ClientConnection:
+    """Open the socket; when resuming, retry until the server is back (or the deadline)."""
+    while True:
+        try:
+            return await connect(url, additional_headers=headers, max_size=None, proxy=None)
+        except OSError:
+            if first or time.perf_counter() > deadline:
+                raise
+            await asyncio.sleep(0.5)

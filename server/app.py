@@ -40,7 +40,7 @@ from server.routes import (
     transcriptions,
     ui,
 )
-from server.session import SessionServices
+from server.services import SessionServices
 from server.sessions import SessionManager
 from server.store import SQLiteStore
 from server.text_pipeline import TextPipeline

@@ -1,14 +1,30 @@
-"""The dictation WebSocket protocol: client messages and their validation (docs/protocol.md)."""
+"""The dictation WebSocket protocol (docs/protocol.md): every message shape in one place.
+
+Client messages are parsed into models whose fields are checked where they enter — a
+``start`` naming an unknown ``specialty`` or ``template_id`` is a ``bad_start`` here, never a
+failure three layers down. Server messages are models too; ``body()`` is what is sent (the
+session adds ``seq``).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from asr.audio import MAX_PCM_RATE, MIN_PCM_RATE
+from semd_templates import get_template
+from semd_templates.registry import TemplateNotFoundError
 from structuring.safe_text import SafeModel
+from vocabularies.specialties import resolve_specialty
 
 
 class ProtocolError(Exception):
@@ -35,6 +51,8 @@ class SessionOptions(BaseModel):
     partials: bool = True
     fields: bool = True
     """Send live ``field`` events for the template's fields."""
+    warnings: bool = True
+    """Send live ``warning`` events (clinical consistency of the text so far)."""
 
 
 class Start(SafeModel):
@@ -49,6 +67,22 @@ class Start(SafeModel):
     context: dict[str, Any] | None = None
     """МИС context (patient, author, organisation) kept for the СЭМД of this session."""
     options: SessionOptions = Field(default_factory=SessionOptions)
+
+    @field_validator("specialty")
+    @classmethod
+    def _known_specialty(cls, value: str | None) -> str | None:
+        """The canonical key of a known specialty (aliases such as «кт» are accepted)."""
+        return None if value is None else resolve_specialty(value)
+
+    @field_validator("template_id")
+    @classmethod
+    def _known_template(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                get_template(value)
+            except TemplateNotFoundError as exc:
+                raise ValueError(f"{exc.args[0]} (GET /v1/profiles lists them)") from None
+        return value
 
 
 class Eou(BaseModel):
@@ -119,3 +153,98 @@ def parse_control(text: str) -> Eou | Keepalive | End:
             "bad_message",
             f"unknown or invalid message (expected eou, keepalive or end): {_describe(exc)}",
         ) from exc
+
+
+# -- server → client ---------------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class ReadyMsg(_Out):
+    type: Literal["ready"] = "ready"
+    session_id: str
+    resumed: bool
+    audio_received_s: float
+    audio_received_bytes: int
+    """Send the audio from this byte offset of the stream: everything before it is final or
+    being finalised."""
+
+
+class PartialMsg(_Out):
+    type: Literal["partial"] = "partial"
+    utterance: int
+    text: str
+    stable_words: int
+    end_s: float
+
+
+class FinalMsg(_Out):
+    type: Literal["final"] = "final"
+    utterance: int
+    text: str
+    raw: str
+    start_s: float
+    end_s: float
+    words: list[dict[str, Any]]
+    corrections: list[dict[str, Any]]
+
+
+class CommandMsg(_Out):
+    type: Literal["command"] = "command"
+    utterance: int
+    name: str
+    arg: str | None = None
+    value: str | None = None
+    spoken: str = ""
+
+
+class FieldMsg(_Out):
+    type: Literal["field"] = "field"
+    field: str
+    value: Any
+
+
+class WarningMsg(_Out):
+    type: Literal["warning"] = "warning"
+    code: str
+    field: str
+    message: str
+
+
+class ErrorMsg(_Out):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+class BusyMsg(_Out):
+    type: Literal["busy"] = "busy"
+    retry_after_s: float
+
+
+class CompletedMsg(_Out):
+    type: Literal["completed"] = "completed"
+    session_id: str
+    text: str
+
+
+ServerMessage = (
+    ReadyMsg
+    | PartialMsg
+    | FinalMsg
+    | CommandMsg
+    | FieldMsg
+    | WarningMsg
+    | ErrorMsg
+    | BusyMsg
+    | CompletedMsg
+)
+
+PERSISTED = frozenset({"final", "command", "field", "warning", "completed"})
+"""Message types a document depends on: written to the store before they are sent, and
+replayed on resume after a restart."""

@@ -1,63 +1,58 @@
-"""One dictation session: audio in, ordered transcript messages out, every final persisted.
+"""One dictation session's runtime: audio in, ordered messages out, every final persisted.
 
 A session outlives its WebSocket: when the link drops, it keeps what it has, waits for the
 client to resume, and only after a grace period finalises the open utterance by itself. Every
 outgoing message gets the next ``seq``; finals (and everything a document depends on) are
 written to the store before they are sent, and all messages are kept for replay on resume.
+
+The split (docs/session-runtime.md): ``SessionState`` holds what the session knows and does no
+I/O; ``SessionText`` runs the text work in worker threads; ``Outbox`` numbers, persists and
+delivers messages and knows which connection holds the session; this module decodes. Every
+background task belongs to the session's ``TaskOwner`` (started by ``begin``, stopped by
+``close`` within a deadline), and every wait here has a deadline: a send to a client that does
+not read, the decoding of what is left at ``end``, the tasks' stop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
 from bisect import bisect_left
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from asr.audio import SAMPLE_RATE, StreamResampler
-from asr.decoder import DecodeOptions, DecodeRequest, DecodeResult
-from asr.scheduler import InferenceScheduler
+from asr.decoder import DecodeRequest, DecodeResult
 from asr.stream_policy import (
+    Final,
     FinalJob,
     Job,
     PartialJob,
-    PolicyOptions,
     SpeculativeJob,
     StreamPolicy,
 )
 from asr.vad import StreamingVad
-from server.metrics import Metrics
-from server.protocol import Start
-from server.store import SessionStore
-from server.text_pipeline import TextPipeline
+from server.protocol import (
+    CommandMsg,
+    CompletedMsg,
+    ErrorMsg,
+    FieldMsg,
+    FinalMsg,
+    PartialMsg,
+    ServerMessage,
+    Start,
+    WarningMsg,
+)
+from server.services import SessionServices
+from server.session_outbox import Closer, Outbox, Sender
+from server.session_speculation import Speculator
+from server.session_state import SessionState
+from server.session_text import ProcessedFinal, SessionText
+from server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
-
-Sender = Callable[[dict[str, Any]], Awaitable[None]]
-
-PERSISTED = frozenset({"final", "command", "field", "completed"})
-"""Message types a document depends on: written to the store before they are sent."""
-
-
-@dataclass(frozen=True)
-class SessionServices:
-    scheduler: InferenceScheduler
-    store: SessionStore
-    metrics: Metrics
-    text: TextPipeline | None
-    """None: raw text only (no normalisation, dictionaries, commands or fields)."""
-    final_options: DecodeOptions = field(
-        default_factory=lambda: DecodeOptions(beam_size=5, word_timestamps=True)
-    )
-    partial_options: DecodeOptions = field(default_factory=lambda: DecodeOptions(beam_size=1))
-    policy: PolicyOptions = field(default_factory=PolicyOptions)
-    context_prompt: bool = False
-    """Prompt each session's decoder with its template's dictionary context. Off by default:
-    measured on the dev corpus it raised the streaming WER (docs/dictionaries.md)."""
 
 
 def new_session_id() -> str:
@@ -65,90 +60,75 @@ def new_session_id() -> str:
 
 
 class DictationSession:
-    def __init__(
-        self, session_id: str, start: Start, services: SessionServices, *, last_seq: int = 0
-    ) -> None:
-        self.id = session_id
+    def __init__(self, state: SessionState, start: Start, services: SessionServices) -> None:
+        self.state = state
+        self.id = state.session_id
         self.start = start
         self.s = services
-        self.raw_mode = start.options.raw or services.text is None
-        prompt = ""
-        if services.text is not None and not self.raw_mode and services.context_prompt:
-            prompt = services.text.prompt(start.specialty, start.template_id)
+        self.text = SessionText(services.text, start)
+        prompt = self.text.prompt() if services.context_prompt else ""
         self.policy = StreamPolicy(replace(services.policy, context_prompt=prompt))
+        # A restored session goes on where its stored finals end: numbering, and the prompt.
+        self.policy.utterance = state.base_utterance
+        self.policy.finals = [_stored_final(m) for m in state.log if m["type"] == "final"]
         self.vad = StreamingVad()
         self.resampler = StreamResampler(start.audio.sample_rate)
-        self.seq = last_seq
-        self.log: list[dict[str, Any]] = []  # every message sent, for replay on resume
-        self.raw_finals: list[str] = []
-        self.final_words: list[list[tuple[str, float]]] = []
-        """Each final's (word, probability) pairs: the evidence the document's corrections use."""
-        self.final_texts: list[str] = []
-        self.fields: dict[str, object] = {}
-        self.bytes_received = 0
-        self.completed = False
-        self._sender: Sender | None = None
-        self._claimed = False
-        self._send_lock = asyncio.Lock()
+        self.tasks = TaskOwner(f"session-{self.id[:8]}", on_failure=self._task_failed)
+        self.out = Outbox(state, services.store, self.tasks, send_timeout_s=services.send_timeout_s)
         self._finals: asyncio.Queue[FinalJob | _Barrier] = asyncio.Queue()
-        self._consumer = asyncio.create_task(self._emit_finals(), name=f"finals-{session_id[:8]}")
-        self._partials: set[asyncio.Task[None]] = set()
+        self._consumer: asyncio.Task[None] | None = None
         self._finals_waiting = 0  # finals queued or decoding
-        self._speculation: _Speculation | None = None
+        self.speculator = Speculator(
+            f"{self.id}/final",
+            services.scheduler,
+            services.final_options,
+            services.metrics,
+            self.tasks,
+        )
         # Arrival time of each received sample count: the final's latency is measured from
         # the moment the audio of its utterance end reached the server.
         self._arrivals: list[tuple[int, float]] = []
 
-    def restore(self, stored: list[dict[str, Any]]) -> None:
-        """Continue a session known only to the store (e.g. after a restart)."""
-        self.log = list(stored)
-        for message in stored:
-            if message["type"] == "final":
-                self.raw_finals.append(str(message["raw"]))
-                self.final_words.append(
-                    [(str(w["w"]), float(w["p"])) for w in message.get("words", ())]
-                )
-                self.final_texts.append(str(message["text"]))
-            elif message["type"] == "field":
-                self.fields[str(message["field"])] = message["value"]
+    def begin(self) -> None:
+        """Start the session's own task (the ordered finals); ``close`` stops it."""
+        self._consumer = self.tasks.spawn(self._emit_finals(), "finals")
 
-    # -- connection ---------------------------------------------------------------------------
+    @property
+    def completed(self) -> bool:
+        return self.state.completed
 
-    async def attach(self, sender: Sender, resume_from_seq: int | None) -> None:
-        """Bind a (new) connection: replay what it missed, then ``ready``."""
-        async with self._send_lock:
-            self._sender = sender
-            if resume_from_seq is not None:
-                for message in [m for m in self.log if m["seq"] > resume_from_seq]:
-                    await sender(message)
-            self.seq += 1
-            await sender(
-                {
-                    "type": "ready",
-                    "seq": self.seq,
-                    "session_id": self.id,
-                    "resumed": resume_from_seq is not None,
-                    "audio_received_s": round(self.bytes_received / 2 / self.resampler.rate, 3),
-                    "audio_received_bytes": self.bytes_received,
-                }
-            )
+    @property
+    def seq(self) -> int:
+        return self.state.seq
 
-    def claim(self) -> None:
-        self._claimed = True
+    # -- connection: the outbox's ------------------------------------------------------------
 
-    def detach(self) -> None:
-        self._sender = None
-        self._claimed = False
+    def claim(self, owner: object) -> None:
+        self.out.claim(owner)
+
+    def owns(self, owner: object) -> bool:
+        return self.out.owns(owner)
+
+    def release(self, owner: object) -> bool:
+        return self.out.release(owner)
 
     @property
     def connected(self) -> bool:
-        return self._claimed or self._sender is not None
+        return self.out.connected
+
+    async def attach(
+        self, owner: object, send: Sender, close: Closer, resume_from_seq: int | None
+    ) -> None:
+        await self.out.attach(owner, send, close, resume_from_seq)
+
+    async def emit(self, message: ServerMessage, *, covers: int | None = None) -> None:
+        await self.out.emit(message, covers=covers)
 
     # -- input --------------------------------------------------------------------------------
 
     def on_audio(self, pcm: bytes) -> None:
         samples = self.resampler(pcm)
-        self.bytes_received += len(pcm)
+        self.state.on_audio(len(pcm))
         self._audio_in(samples)
 
     def _audio_in(self, samples: Any) -> None:
@@ -169,37 +149,55 @@ class DictationSession:
         if tail.size:
             self._audio_in(tail)
         self.end_of_utterance()
-        await self.drain()
-        text = self.document_text()
-        self.completed = True
+        await self._drain_or_say()
+        text = await self.document_text()
         await self.s.store.set_status(self.id, "completed", text)
-        await self.emit({"type": "completed", "session_id": self.id, "text": text})
+        await self.emit(CompletedMsg(session_id=self.id, text=text))
         return text
 
     async def interrupt(self) -> None:
         """The client did not come back: finalise what was spoken, keep it resumable."""
         self.end_of_utterance()
-        await self.drain()
-        await self.s.store.set_status(self.id, "interrupted", self.document_text())
+        await self._drain_or_say()
+        await self.s.store.set_status(self.id, "interrupted", await self.document_text())
 
-    async def drain(self) -> None:
-        """Wait until every queued final has been decoded, persisted and sent."""
+    async def drain(self) -> bool:
+        """Wait (at most ``drain_timeout_s``) until every queued final has been decoded,
+        persisted and sent. False when that did not happen in time."""
+        consumer = self._consumer
+        if consumer is None or consumer.done():
+            return self._finals_waiting == 0
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._finals.put(_Barrier(done))
-        await done
+        self._finals.put_nowait(_Barrier(done))
+        await asyncio.wait(
+            {done, consumer}, timeout=self.s.drain_timeout_s, return_when="FIRST_COMPLETED"
+        )
+        return done.done()
 
-    async def close(self) -> None:
-        if self._speculation:
-            self._speculation.task.cancel()
-        for task in [*self._partials, self._consumer]:
-            task.cancel()
-        for task in [*self._partials, self._consumer]:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def _drain_or_say(self) -> None:
+        if not await self.drain():
+            await self.emit(
+                ErrorMsg(
+                    code="finalise_timeout",
+                    message="the last utterances could not be transcribed in time; "
+                    "the document holds what was transcribed",
+                )
+            )
+
+    async def close(self) -> bool:
+        """Stop every task of the session (within ``stop_timeout_s``)."""
+        return await self.tasks.close(self.s.stop_timeout_s)
+
+    def _task_failed(self, name: str, exc: BaseException) -> None:
+        if not self.tasks.closed:
+            message = ErrorMsg(code="internal_error", message=f"{name}: {type(exc).__name__}")
+            self.tasks.spawn(self.emit(message), "report")
 
     # -- decoding -----------------------------------------------------------------------------
 
     def _dispatch(self, job: Job) -> None:
+        if self.tasks.closed:
+            return
         if isinstance(job, FinalJob):
             self._finals_waiting += 1
             self._finals.put_nowait(job)
@@ -208,42 +206,11 @@ class DictationSession:
         elif self.start.options.partials and not self._finals_waiting:
             # While this session's final is being decoded a partial would only delay it.
             request = DecodeRequest(job.audio, job.prompt, self.s.partial_options, job.prefix)
-            partial = asyncio.create_task(self._partial(job, request))
-            self._partials.add(partial)
-            partial.add_done_callback(self._partials.discard)
+            self.tasks.spawn(self._partial(job, request), "partial")
 
     def _speculate(self, job: SpeculativeJob) -> None:
-        """Decode the utterance's final ahead, in the pause that may end it. Best effort, at
-        partial priority: it never delays another session's final."""
-        if self._finals_waiting:
-            return  # the prompt is not known until the finals before it are done
-        if self._speculation:
-            self._speculation.task.cancel()
-        prompt = self.policy.prompt()
-        request = DecodeRequest(job.audio, prompt, self.s.final_options)
-        task = asyncio.create_task(self.s.scheduler.partial(f"{self.id}/final", request))
-        self._speculation = _Speculation((job.utterance, job.start, job.end, prompt), task)
-
-    async def _speculated(self, job: FinalJob, prompt: str) -> DecodeResult | None:
-        """The speculative result for this final, when it decoded the same span and prompt."""
-        speculation, self._speculation = self._speculation, None
-        if speculation is None:
-            return None
-        if speculation.span != (job.utterance, job.start, job.end, prompt):
-            speculation.task.cancel()
-            self.s.metrics.speculative_finals.labels("discarded").inc()
-            return None
-        try:
-            result = await speculation.task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # this session is closing, not just the speculation
-            result = None
-        except Exception:  # the final is decoded normally instead
-            result = None
-        self.s.metrics.speculative_finals.labels("used" if result else "failed").inc()
-        return result
+        if not self._finals_waiting:  # else the prompt is not known until those are done
+            self.speculator.start(job, self.policy.prompt())
 
     async def _partial(self, job: PartialJob, request: DecodeRequest) -> None:
         try:
@@ -257,24 +224,33 @@ class DictationSession:
             return  # superseded by a newer partial of this session
         update = self.policy.on_partial(job, result.text)
         if update is not None:
+            end_s = round(self.state.base_s + job.end / SAMPLE_RATE, 3)
             await self.emit(
-                {
-                    "type": "partial",
-                    "utterance": update.utterance,
-                    "text": update.text,
-                    "stable_words": update.stable_words,
-                    "end_s": round(job.end / SAMPLE_RATE, 3),
-                }
+                PartialMsg(
+                    utterance=update.utterance,
+                    text=update.text,
+                    stable_words=update.stable_words,
+                    end_s=end_s,
+                )
             )
 
     async def _emit_finals(self) -> None:
         while True:
             item = await self._finals.get()
             if isinstance(item, _Barrier):
-                item.done.set_result(None)
+                if not item.done.done():
+                    item.done.set_result(None)
                 continue
             try:
                 await self._final(item)
+            except Exception as exc:  # one utterance's failure must not stop the session
+                log.exception("session %s: utterance %d failed", self.id[:8], item.utterance)
+                await self.emit(
+                    ErrorMsg(
+                        code="final_failed",
+                        message=f"utterance {item.utterance} failed: {type(exc).__name__}",
+                    )
+                )
             finally:
                 self._finals_waiting -= 1
 
@@ -283,16 +259,15 @@ class DictationSession:
         prompt = self.policy.prompt()
         request = DecodeRequest(job.audio, prompt, self.s.final_options)
         try:
-            result = await self._speculated(job, prompt) or await self._decode_final(request)
+            result = await self.speculator.take(job, prompt) or await self._decode_final(request)
         except Exception as exc:  # the utterance cannot be decoded: say so, keep going
             log.exception("session %s: utterance %d failed", self.id[:8], job.utterance)
             await self.emit(
-                {
-                    "type": "error",
-                    "code": "decode_failed",
-                    "message": f"utterance {job.utterance} could not be transcribed: "
+                ErrorMsg(
+                    code="decode_failed",
+                    message=f"utterance {job.utterance} could not be transcribed: "
                     f"{type(exc).__name__}",
-                }
+                )
             )
             return
         await self._emit_final(job, result)
@@ -317,53 +292,53 @@ class DictationSession:
         )
         if not final.text:
             return  # silence or hallucination: nothing was said
-        text, corrections, commands = final.text, [], []
         words = [(w.w, w.p) for w in final.words]
-        if not self.raw_mode and self.s.text is not None:
-            processed = self.s.text.final(
-                final.text,
-                words,
-                specialty=self.start.specialty,
-                template_id=self.start.template_id,
-                sentence_start=self._sentence_start(),
+        try:
+            processed = await self.text.final(
+                final.text, words, sentence_start=self.state.sentence_start()
             )
-            text = processed.text
-            corrections = [asdict(c) for c in processed.corrections]
-            commands = [asdict(c) for c in processed.commands]
-        self.raw_finals.append(final.text)
-        self.final_words.append(words)
-        self.final_texts.append(text)
-        await self.emit(
-            {
-                "type": "final",
-                "utterance": final.utterance,
-                "text": text,
-                "raw": final.text,
-                "start_s": final.start_s,
-                "end_s": final.end_s,
-                "words": [asdict(w) for w in final.words],
-                "corrections": corrections,
-            }
+        except Exception as exc:  # the words are kept as heard; the session goes on
+            log.exception("session %s: text pipeline failed", self.id[:8])
+            await self.emit(ErrorMsg(code="text_failed", message=_failed("text", exc)))
+            processed = ProcessedFinal(final.text)
+        base = self.state.base_s
+        message = FinalMsg(
+            utterance=final.utterance,
+            text=processed.text,
+            raw=final.text,
+            start_s=round(final.start_s + base, 3),
+            end_s=round(final.end_s + base, 3),
+            words=[
+                {
+                    "w": w.w,
+                    "start": round(w.start + base, 2),
+                    "end": round(w.end + base, 2),
+                    "p": w.p,
+                }
+                for w in final.words
+            ],
+            corrections=processed.corrections,
         )
+        await self.emit(message, covers=self.state.covered_by(job.end))
         self.s.metrics.final_latency.observe(time.perf_counter() - self._arrival(job.end))
-        for command in commands:
-            await self.emit({"type": "command", "utterance": final.utterance, **command})
-        await self._emit_fields()
+        for command in processed.commands:
+            await self.emit(CommandMsg(utterance=final.utterance, **command))
+        await self._emit_live()
 
-    def _sentence_start(self) -> bool:
-        previous = next((t for t in reversed(self.final_texts) if t.strip()), "")
-        return not previous or previous.rstrip()[-1] in ".!?:\n"
-
-    async def _emit_fields(self) -> None:
-        if self.raw_mode or self.s.text is None or not self.start.options.fields:
+    async def _emit_live(self) -> None:
+        """Fields that changed and warnings not sent before, for the text so far."""
+        if not self.text.live_wanted:
             return
-        fields = self.s.text.fields(self.document_text(), self.start.template_id)
-        for name, value in fields.items():
-            if name not in self.fields and value in (None, "", [], {}):
-                continue  # nothing dictated for this field yet
-            if self.fields.get(name) != value:
-                self.fields[name] = value
-                await self.emit({"type": "field", "field": name, "value": value})
+        try:
+            live = await self.text.live(self.state)
+        except Exception as exc:  # live extras fail alone: finals and the document go on
+            log.exception("session %s: live fields failed", self.id[:8])
+            await self.emit(ErrorMsg(code="live_failed", message=_failed("live fields", exc)))
+            return
+        for name, value in self.state.field_changes(live.fields):
+            await self.emit(FieldMsg(field=name, value=value))
+        for code, field_id, text in self.state.new_warnings(live.warnings):
+            await self.emit(WarningMsg(code=code, field=field_id, message=text))
 
     def _arrival(self, sample: int) -> float:
         i = bisect_left(self._arrivals, (sample, 0.0))
@@ -371,38 +346,36 @@ class DictationSession:
 
     # -- output -------------------------------------------------------------------------------
 
-    def document_text(self) -> str:
-        if self.raw_mode or self.s.text is None:
-            return " ".join(t for t in self.raw_finals if t)
-        return self.s.text.document(
-            self.raw_finals,
-            self.final_words,
-            specialty=self.start.specialty,
-            template_id=self.start.template_id,
-        )
+    async def document_text(self) -> str:
+        try:
+            return await self.text.document(self.state)
+        except Exception as exc:  # the finals as they were sent: nothing spoken is lost
+            log.exception("session %s: document text failed", self.id[:8])
+            await self.emit(ErrorMsg(code="text_failed", message=_failed("document", exc)))
+            return " ".join(t for t in self.state.final_texts if t)
 
-    async def emit(self, body: dict[str, Any]) -> None:
-        async with self._send_lock:
-            self.seq += 1
-            message = {"type": body["type"], "seq": self.seq, **body}
-            if message["type"] in PERSISTED:
-                await self.s.store.append(self.id, message)  # durable before it is sent
-            self.log.append(message)
-            sender = self._sender
-            if sender is None:
-                return  # kept in the log; replayed when the client resumes
-            try:
-                await sender(message)
-            except Exception:  # the link broke mid-send: the message waits in the log
-                log.info("session %s: send failed, waiting for resume", self.id[:8])
-                self._sender = None
+    async def current_text(self) -> str:
+        """The document text so far, for a reader (no message is sent, whatever happens)."""
+        try:
+            return await self.text.document(self.state)
+        except Exception:  # the finals as they were sent
+            log.warning("session %s: document text failed", self.id[:8], exc_info=True)
+            return " ".join(t for t in self.state.final_texts if t)
 
 
-@dataclass(frozen=True)
-class _Speculation:
-    span: tuple[int, int, int, str]
-    """(utterance, start, end, prompt): a final uses the result only if all four match."""
-    task: asyncio.Task[DecodeResult | None]
+def _failed(what: str, exc: BaseException) -> str:
+    return f"{what} processing failed ({type(exc).__name__}); the words are kept as heard"
+
+
+def _stored_final(message: dict[str, Any]) -> Final:
+    return Final(
+        utterance=int(message["utterance"]),
+        text=str(message["raw"]),
+        raw=str(message["raw"]),
+        start_s=float(message["start_s"]),
+        end_s=float(message["end_s"]),
+        words=(),
+    )
 
 
 @dataclass(frozen=True)

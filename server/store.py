@@ -1,6 +1,11 @@
 """Session store: every final is written here before it is sent.
 
-``SessionStore`` is the interface; ``SQLiteStore`` is the embedded default (one file, WAL).
+``SessionStore`` is the interface; ``SQLiteStore`` is the embedded default (one file, WAL,
+``synchronous=FULL``: a commit survives a power cut, not only a process crash).
+Per session it keeps, beside the messages, two marks a restart resumes from:
+``audio_bytes`` (the client's audio covered by stored finals: what ``ready`` reports, so the
+client resends exactly what is not final yet) and ``seq_reserved`` (a ceiling no ``seq`` sent
+so far exceeds: a restarted session numbers its messages above it).
 A multi-node deployment fills the same protocol with PostgreSQL (the SQL below is portable
 apart from the placeholders and the upsert syntax, which PostgreSQL shares).
 """
@@ -34,6 +39,15 @@ class SessionRecord:
     text: str
     tenant: str = DEFAULT_TENANT
     """The organisation whose token started it: no other tenant sees or resumes it."""
+    audio_bytes: int = 0
+    """Bytes of the client's audio covered by the stored finals."""
+    seq_reserved: int = 0
+    """Every ``seq`` ever sent in this session is at most this."""
+
+    @property
+    def seq_floor(self) -> int:
+        """A restarted session's messages are numbered above this."""
+        return max(self.last_seq, self.seq_reserved)
 
 
 class SessionStore(Protocol):
@@ -49,8 +63,14 @@ class SessionStore(Protocol):
 
     async def get(self, session_id: str) -> SessionRecord | None: ...
 
-    async def append(self, session_id: str, message: dict[str, Any]) -> None:
-        """Persist one message (it carries ``seq`` and ``type``); durable on return."""
+    async def append(
+        self, session_id: str, message: dict[str, Any], *, audio_bytes: int | None = None
+    ) -> None:
+        """Persist one message (it carries ``seq`` and ``type``); durable on return.
+        ``audio_bytes``: with a final, the client's audio it covers (kept as the maximum)."""
+
+    async def reserve_seq(self, session_id: str, up_to: int) -> None:
+        """Durably raise the session's ``seq_reserved`` to ``up_to``."""
 
     async def messages(self, session_id: str, after_seq: int = 0) -> list[dict[str, Any]]: ...
 
@@ -70,7 +90,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     options TEXT NOT NULL,
     last_seq INTEGER NOT NULL DEFAULT 0,
     text TEXT NOT NULL DEFAULT '',
-    tenant TEXT NOT NULL DEFAULT 'default'
+    tenant TEXT NOT NULL DEFAULT 'default',
+    audio_bytes INTEGER NOT NULL DEFAULT 0,
+    seq_reserved INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS messages (
     session_id TEXT NOT NULL REFERENCES sessions(id),
@@ -80,22 +102,36 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (session_id, seq)
 );
 """
+_ADDED_COLUMNS = {
+    # before tenants every session was the default tenant's
+    "tenant": "TEXT NOT NULL DEFAULT 'default'",
+    "audio_bytes": "INTEGER NOT NULL DEFAULT 0",
+    "seq_reserved": "INTEGER NOT NULL DEFAULT 0",
+}
+"""Columns newer than the first schema: added to an existing file on open."""
 
 
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a database written by an older version up to ``_SCHEMA``."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
-    if "tenant" not in columns:  # before tenants: every session was the default tenant's
-        db.execute("ALTER TABLE sessions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'")
+    for name, kind in _ADDED_COLUMNS.items():
+        if name not in columns:
+            db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {kind}")
 
 
 class SQLiteStore:
     """SQLite in WAL mode; all access from one thread so the event loop never blocks on disk."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+        """``synchronous``: SQLite's setting; ``FULL`` (the default) syncs the WAL on every
+        commit, ``NORMAL`` only at checkpoints (a power cut may lose the last commits).
+        benchmarks/bench_store_commit.py measures the difference."""
+        if synchronous not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, not {synchronous!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._path = path
+        self._synchronous = synchronous
         self._db: sqlite3.Connection | None = None
         self._executor.submit(self._open).result()
 
@@ -112,7 +148,7 @@ class SQLiteStore:
     def _open(self) -> None:
         db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process crash
+        db.execute(f"PRAGMA synchronous={self._synchronous}")
         db.executescript(_SCHEMA)
         _migrate(db)
         self._db = db
@@ -145,7 +181,7 @@ class SQLiteStore:
     def _get(self, session_id: str) -> SessionRecord | None:
         row = self.db.execute(
             "SELECT id, status, created_at, updated_at, template_id, specialty, options,"
-            " last_seq, text, tenant FROM sessions WHERE id = ?",
+            " last_seq, text, tenant, audio_bytes, seq_reserved FROM sessions WHERE id = ?",
             (session_id,),
         ).fetchone()
         if row is None:
@@ -161,14 +197,16 @@ class SQLiteStore:
             last_seq=row[7],
             text=row[8],
             tenant=row[9],
+            audio_bytes=row[10],
+            seq_reserved=row[11],
         )
 
     async def get(self, session_id: str) -> SessionRecord | None:
         result: SessionRecord | None = await self._call(self._get, session_id)
         return result
 
-    def _append(self, session_id: str, message: dict[str, Any]) -> None:
-        with self.db:  # one transaction: message and last_seq move together
+    def _append(self, session_id: str, message: dict[str, Any], audio_bytes: int | None) -> None:
+        with self.db:  # one transaction: message, last_seq and audio_bytes move together
             self.db.execute("BEGIN")
             self.db.execute(
                 "INSERT INTO messages (session_id, seq, type, body) VALUES (?, ?, ?, ?)",
@@ -183,9 +221,23 @@ class SQLiteStore:
                 "UPDATE sessions SET last_seq = MAX(last_seq, ?), updated_at = ? WHERE id = ?",
                 (message["seq"], time.time(), session_id),
             )
+            if audio_bytes is not None:
+                self.db.execute(
+                    "UPDATE sessions SET audio_bytes = MAX(audio_bytes, ?) WHERE id = ?",
+                    (audio_bytes, session_id),
+                )
 
-    async def append(self, session_id: str, message: dict[str, Any]) -> None:
-        await self._call(self._append, session_id, message)
+    async def append(
+        self, session_id: str, message: dict[str, Any], *, audio_bytes: int | None = None
+    ) -> None:
+        await self._call(self._append, session_id, message, audio_bytes)
+
+    async def reserve_seq(self, session_id: str, up_to: int) -> None:
+        await self._call(
+            self.db.execute,
+            "UPDATE sessions SET seq_reserved = MAX(seq_reserved, ?) WHERE id = ?",
+            (up_to, session_id),
+        )
 
     def _messages(self, session_id: str, after_seq: int) -> list[dict[str, Any]]:
         rows = self.db.execute(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from structuring.api import live_fields
+from structuring.api import TemplateUndetectedError, live_fields, structure
 from structuring.api import warm_up as warm_up_validation
 from structuring.confidence import WordProbability
 from structuring.events import PostprocessResult
@@ -36,6 +36,7 @@ class TextPipeline:
             sentence_start=True,
         )
         self.fields("Описание. Очаг 5 мм. Заключение. Очаг.", None)
+        self.warnings("КТ органов грудной клетки. Описание. Очаг 5 мм. Заключение. Очаг.", None)
         self.prompt(None, None)
 
     def prompt(self, specialty: str | None, template_id: str | None) -> str:
@@ -85,3 +86,20 @@ class TextPipeline:
 
     def fields(self, text: str, template_id: str | None) -> dict[str, object]:
         return live_fields(text, template_id)
+
+    def warnings(self, text: str, template_id: str | None) -> list[tuple[str, str, str]]:
+        """Consistency warnings of the text so far, as (code, field, message).
+
+        ``missing_required`` is left out: while the doctor speaks, every field not yet
+        dictated is missing. No template given and none detectable: no warnings yet.
+        """
+        if not text.strip():
+            return []
+        try:
+            report = structure(text, template_id)
+        except TemplateUndetectedError:
+            return []
+        return [(w.code, w.field, w.message) for w in report.warnings if w.code != LIVE_SKIPPED]
+
+
+LIVE_SKIPPED = "missing_required"

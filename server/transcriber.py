@@ -21,7 +21,7 @@ from asr.audio import SAMPLE_RATE, Samples
 from asr.decoder import DecodeRequest
 from asr.engine import Word
 from asr.recorded import recorded_policy, utterance_jobs
-from server.session import SessionServices
+from server.services import SessionServices
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,16 @@ from starlette.websockets import WebSocketState
 
 from semdict.settings import Settings
 from server.auth import ANONYMOUS, Access
-from server.protocol import End, Eou, ProtocolError, parse_control, parse_start
+from server.protocol import (
+    BusyMsg,
+    End,
+    Eou,
+    ErrorMsg,
+    ProtocolError,
+    ServerMessage,
+    parse_control,
+    parse_start,
+)
 from server.session import DictationSession
 from server.sessions import Busy, SessionManager
 from server.tokens import Principal
@@ -24,25 +33,41 @@ router = APIRouter()
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
+CLOSE_SUPERSEDED = 4000
+"""The session was resumed on another connection."""
+SOCKET_TIMEOUT_S = 10.0
+"""The most one send or close may wait on a client that does not read."""
 
 
 class _Link:
-    """The socket side of one connection; messages before a session exists get seq 1, 2, …"""
+    """The socket side of one connection; messages before a session exists get seq 1, 2, …
+    The link is also the connection's identity: a session is held by one link at a time."""
 
     def __init__(self, ws: WebSocket) -> None:
         self.ws = ws
         self.seq = 0
 
     async def send(self, message: dict[str, Any]) -> None:
-        await self.ws.send_text(json.dumps(message, ensure_ascii=False))
+        async with asyncio.timeout(SOCKET_TIMEOUT_S):
+            await self.ws.send_text(json.dumps(message, ensure_ascii=False))
 
-    async def send_own(self, body: dict[str, Any]) -> None:
+    async def send_own(self, message: ServerMessage) -> None:
         self.seq += 1
-        await self.send({"type": body["type"], "seq": self.seq, **body})
+        body = message.body()
+        await self.send({"type": body.pop("type"), "seq": self.seq, **body})
 
     async def close(self, code: int, reason: str = "") -> None:
-        if self.ws.application_state != WebSocketState.DISCONNECTED:
-            await self.ws.close(code, reason)
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
+        try:
+            async with asyncio.timeout(SOCKET_TIMEOUT_S):
+                await self.ws.close(code, reason)
+        except (TimeoutError, RuntimeError, OSError):  # gone already, or not reading
+            log.info("closing a dictation socket failed", exc_info=True)
+
+    async def drop(self) -> None:
+        """The session gave up on this link (a send failed or stalled)."""
+        await self.close(CLOSE_POLICY, "send failed")
 
 
 @router.websocket("/v1/dictation")
@@ -57,12 +82,11 @@ async def dictation(ws: WebSocket) -> None:
     with access.slots.hold(principal, settings.server.max_sessions_per_token) as free:
         if not free:
             await link.send_own(
-                {
-                    "type": "error",
-                    "code": "session_limit",
-                    "message": "this token has as many dictations open as it may "
+                ErrorMsg(
+                    code="session_limit",
+                    message="this token has as many dictations open as it may "
                     "(SEMDICT_SERVER__MAX_SESSIONS_PER_TOKEN); end one or retry later",
-                }
+                )
             )
             await link.close(CLOSE_TRY_AGAIN, "session limit")
             return
@@ -79,11 +103,14 @@ async def _dictate(link: _Link, manager: SessionManager, settings: Settings, ten
         await _serve(link, session, manager, settings)
     except WebSocketDisconnect:
         pass
+    except TimeoutError:  # a send outside the session (error, busy, replay) found no reader
+        await link.close(CLOSE_POLICY, "client not reading")
     finally:
         manager.services.metrics.sessions.dec()
-        if session is not None and not session.completed:
-            session.detach()
-            manager.disconnected(session)
+        # Only this link's own hold ends: a session resumed elsewhere stays with its new link.
+        if session is not None:
+            session.release(link)
+            manager.disconnected(session)  # nothing when another link holds it, or it is done
 
 
 async def _open(
@@ -98,17 +125,17 @@ async def _open(
                 "expected_start", "the first frame must be a JSON start message", fatal=True
             )
         start = parse_start(first["text"])
-        opened = await manager.open(start, tenant)
+        opened = await manager.open(start, link, tenant)
     except TimeoutError:
         await link.close(CLOSE_POLICY, "no start message")
         return None
     except ProtocolError as exc:
         manager.services.metrics.errors.labels(exc.code).inc()
-        await link.send_own({"type": "error", "code": exc.code, "message": exc.message})
+        await link.send_own(ErrorMsg(code=exc.code, message=exc.message))
         await link.close(CLOSE_POLICY, exc.code)
         return None
     except Busy as exc:
-        await link.send_own({"type": "busy", "retry_after_s": exc.retry_after_s})
+        await link.send_own(BusyMsg(retry_after_s=exc.retry_after_s))
         await link.close(CLOSE_TRY_AGAIN, "over capacity")
         return None
     if isinstance(opened, list):  # a completed session: replay what was missed, then close
@@ -116,7 +143,7 @@ async def _open(
             await link.send(message)
         await link.close(CLOSE_NORMAL)
         return None
-    await opened.attach(link.send, start.resume_from_seq)
+    await opened.attach(link, link.send, link.drop, start.resume_from_seq)
     return opened
 
 
@@ -128,12 +155,15 @@ async def _serve(
         try:
             frame = await asyncio.wait_for(link.ws.receive(), settings.streaming.idle_timeout_s)
         except TimeoutError:
-            await session.emit(
-                {"type": "error", "code": "idle_timeout", "message": "no data received; closing"}
-            )
+            if session.owns(link):
+                idle = ErrorMsg(code="idle_timeout", message="no data received; closing")
+                await session.emit(idle)
             await link.close(CLOSE_POLICY, "idle")
             return
         if frame["type"] == "websocket.disconnect":
+            return
+        if not session.owns(link):  # resumed on another connection: this one is stale
+            await link.close(CLOSE_SUPERSEDED, "session resumed on another connection")
             return
         try:
             if frame.get("bytes") is not None:
@@ -151,7 +181,7 @@ async def _serve(
             code = exc.code if isinstance(exc, ProtocolError) else "bad_audio"
             text = exc.message if isinstance(exc, ProtocolError) else str(exc)
             manager.services.metrics.errors.labels(code).inc()
-            await session.emit({"type": "error", "code": code, "message": text})
+            await session.emit(ErrorMsg(code=code, message=text))
             continue
         if isinstance(message, Eou):
             session.end_of_utterance()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated, Any, Literal
 
@@ -53,7 +54,7 @@ async def _load(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no session {session_id}")
     messages = await manager.services.store.messages(session_id)
     live = manager.live.get(session_id)
-    text = live.document_text() if live else record.text
+    text = await live.current_text() if live else record.text
     if not text:  # an interrupted session restored from the store
         text = " ".join(str(m["text"]) for m in messages if m["type"] == "final")
     finals = [FinalOut.model_validate(m) for m in messages if m["type"] == "final"]
@@ -102,7 +103,8 @@ async def get_document(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 detail=[{**e, "loc": ["context", *e["loc"]]} for e in exc.errors()],
             ) from exc
-    doc = render_document(out.text, out.template_id, context, fmt)
+    # XSD and schematron take a while: off the event loop, like the text work.
+    doc = await asyncio.to_thread(render_document, out.text, out.template_id, context, fmt)
     if fmt == "semd":
         assert doc.semd_xml is not None
         headers = {"X-Semd-Valid": str(bool(doc.validation and doc.validation.valid)).lower()}
