@@ -80,7 +80,10 @@ def _admitted(draft: Draft, gate: EvidenceGate, found: list[Replacement]) -> lis
     for replacement in found:
         span = draft.tokens[replacement.start : replacement.end]
         candidate = Candidate([t.text for t in span], [t.p for t in span], replacement.text)
-        reason = gate.refusal(candidate)
+        rejected = draft.user_lexicon is not None and draft.user_lexicon.refuses(
+            replacement.raw, replacement.text
+        )
+        reason = "doctor_rejected" if rejected else gate.refusal(candidate)
         if reason is None:
             admitted.append(replacement)
         else:

@@ -37,31 +37,59 @@ def add_terms(data_dir: Path, name: str, terms: Iterable[Entry | str]) -> Path:
 
 
 class UserLexicon:
-    """Raw → corrected phrases a user accepted, applied before dictionary matching."""
+    """A doctor's own corrections: raw → corrected phrases they accepted (applied before
+    dictionary matching), and changes they rejected (never made again for them)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, str] = {}
+        self.rejected: set[tuple[str, str]] = set()
         if path.exists():
-            self.entries = dict(json.loads(path.read_text(encoding="utf-8")))
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if "accepted" in stored or "rejected" in stored:
+                self.entries = dict(stored.get("accepted", {}))
+                self.rejected = {(str(r), str(c)) for r, c in stored.get("rejected", [])}
+            else:  # the first format: accepted corrections only
+                self.entries = dict(stored)
 
     @classmethod
-    def for_user(cls, data_dir: Path, user_id: str) -> UserLexicon:
-        safe = "".join(ch for ch in user_id if ch.isalnum() or ch in "-_") or "default"
-        return cls(data_dir / "lexicon" / f"{safe}.json")
+    def for_user(cls, data_dir: Path, user_id: str, tenant: str = "") -> UserLexicon:
+        """The lexicon of ``user_id`` (within ``tenant``: another clinic's doctor of the same
+        id has another one)."""
+        safe = _safe(user_id) or "default"
+        folder = data_dir / "lexicon" / _safe(tenant) if tenant else data_dir / "lexicon"
+        return cls(folder / f"{safe}.json")
 
     def learn(self, raw: str, corrected: str) -> None:
         """Remember an accepted correction and save atomically."""
-        self.entries[" ".join(raw.lower().split())] = corrected
+        key = _key(raw)
+        self.entries[key] = corrected
+        self.rejected.discard((key, _key(corrected)))
+        self._save()
+
+    def reject(self, raw: str, corrected: str) -> None:
+        """Remember that the doctor said ``raw`` and refused ``corrected``: the text pipeline
+        never makes that change for them again (and forgets it if it was learnt)."""
+        key = _key(raw)
+        self.rejected.add((key, _key(corrected)))
+        if self.entries.get(key, "").lower() == corrected.lower():
+            del self.entries[key]
+        self._save()
+
+    def refuses(self, raw: str, corrected: str) -> bool:
+        return (_key(raw), _key(corrected)) in self.rejected
+
+    def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        stored = {"accepted": self.entries, "rejected": sorted(self.rejected)}
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(self.entries, out, ensure_ascii=False, indent=1)
+            json.dump(stored, out, ensure_ascii=False, indent=1)
         os.replace(temporary, self.path)
 
     def find(self, words: Sequence[str | None]) -> list[Replacement]:
         found: list[Replacement] = []
-        lowered = [w.lower() if w is not None else None for w in words]
+        lowered = [_key(w) if w is not None else None for w in words]
         start = 0
         while start < len(words):
             match = None
@@ -85,3 +113,11 @@ class UserLexicon:
                 found.append(match)
                 start = match.end
         return found
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().replace("ё", "е").split())
+
+
+def _safe(name: str) -> str:
+    return "".join(ch for ch in name if ch.isalnum() or ch in "-_")
