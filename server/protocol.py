@@ -67,6 +67,8 @@ class Start(SafeModel):
     context: dict[str, Any] | None = None
     """МИС context (patient, author, organisation) kept for the СЭМД of this session."""
     options: SessionOptions = Field(default_factory=SessionOptions)
+    user: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")] | None = None
+    """The doctor's id in the МИС: their own lexicon, taught by ``feedback`` messages."""
 
     @field_validator("specialty")
     @classmethod
@@ -100,7 +102,18 @@ class End(BaseModel):
     type: Literal["end"]
 
 
-ControlMessage = Annotated[Eou | Keepalive | End, Field(discriminator="type")]
+class Feedback(SafeModel):
+    """The doctor accepted or rejected a correction (``raw`` → ``corrected``) shown in a
+    final: their lexicon applies or refuses it in every later final of theirs."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["feedback"]
+    raw: str = Field(min_length=1, max_length=500)
+    corrected: str = Field(min_length=1, max_length=500)
+    accepted: bool
+
+
+ControlMessage = Annotated[Eou | Keepalive | End | Feedback, Field(discriminator="type")]
 _control = TypeAdapter(ControlMessage)
 
 
@@ -144,14 +157,15 @@ def parse_start(text: str) -> Start:
         ) from exc
 
 
-def parse_control(text: str) -> Eou | Keepalive | End:
+def parse_control(text: str) -> Eou | Keepalive | End | Feedback:
     data = _load(text)
     try:
         return _control.validate_python(data)
     except ValidationError as exc:
         raise ProtocolError(
             "bad_message",
-            f"unknown or invalid message (expected eou, keepalive or end): {_describe(exc)}",
+            "unknown or invalid message (expected eou, keepalive, feedback or end): "
+            f"{_describe(exc)}",
         ) from exc
 
 

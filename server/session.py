@@ -38,6 +38,7 @@ from server.protocol import (
     CommandMsg,
     CompletedMsg,
     ErrorMsg,
+    Feedback,
     FieldMsg,
     FinalMsg,
     PartialMsg,
@@ -50,6 +51,7 @@ from server.session_outbox import Closer, Outbox, Sender
 from server.session_speculation import Speculator
 from server.session_state import SessionState
 from server.session_text import ProcessedFinal, SessionText
+from server.store import DEFAULT_TENANT
 from server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -60,12 +62,18 @@ def new_session_id() -> str:
 
 
 class DictationSession:
-    def __init__(self, state: SessionState, start: Start, services: SessionServices) -> None:
+    def __init__(
+        self,
+        state: SessionState,
+        start: Start,
+        services: SessionServices,
+        tenant: str = DEFAULT_TENANT,
+    ) -> None:
         self.state = state
         self.id = state.session_id
         self.start = start
         self.s = services
-        self.text = SessionText(services.text, start)
+        self.text = SessionText(services.text, start, tenant)
         prompt = self.text.prompt() if services.context_prompt else ""
         self.policy = StreamPolicy(replace(services.policy, context_prompt=prompt))
         # A restored session goes on where its stored finals end: numbering, and the prompt.
@@ -137,6 +145,19 @@ class DictationSession:
         self._arrivals.append((self.policy.received + samples.size, time.perf_counter()))
         for job in self.policy.feed(samples, probs.tolist()):
             self._dispatch(job)
+
+    async def feedback(self, message: Feedback) -> None:
+        """The doctor accepted or rejected a correction: their lexicon learns it."""
+        if self.text.lexicon is None:
+            await self.emit(
+                ErrorMsg(
+                    code="no_user",
+                    message="feedback needs a doctor: give `user` in the start message "
+                    "(and a text pipeline: not in raw mode)",
+                )
+            )
+            return
+        await self.text.feedback(message.raw, message.corrected, accepted=message.accepted)
 
     def end_of_utterance(self) -> None:
         for job in self.policy.end_utterance():

@@ -15,7 +15,9 @@ from typing import Any
 
 from server.protocol import Start
 from server.session_state import SessionState
+from server.store import DEFAULT_TENANT
 from server.text_pipeline import TextPipeline
+from vocabularies.user import UserLexicon
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,25 @@ class Live:
 
 
 class SessionText:
-    def __init__(self, pipeline: TextPipeline | None, start: Start) -> None:
+    def __init__(
+        self, pipeline: TextPipeline | None, start: Start, tenant: str = DEFAULT_TENANT
+    ) -> None:
         self.pipeline = None if start.options.raw else pipeline
         """None: raw text only (no normalisation, dictionaries, commands, fields, warnings)."""
         self.start = start
         self._document: tuple[int, str] | None = None  # (finals it covers, text)
+        self.lexicon: UserLexicon | None = None
+        """The doctor's own lexicon (``start.user``), under the service's data folder."""
+        data_dir = self.pipeline.data_dir if self.pipeline is not None else None
+        if data_dir is not None and start.user:
+            self.lexicon = UserLexicon.for_user(data_dir, start.user, tenant)
+
+    async def feedback(self, raw: str, corrected: str, *, accepted: bool) -> None:
+        """Teach the doctor's lexicon (a file write: off the loop)."""
+        assert self.lexicon is not None
+        learn = self.lexicon.learn if accepted else self.lexicon.reject
+        await asyncio.to_thread(learn, raw, corrected)
+        self._document = None  # the document text follows the doctor's lexicon
 
     @property
     def raw_mode(self) -> bool:
@@ -64,6 +80,7 @@ class SessionText:
             specialty=self.start.specialty,
             template_id=self.start.template_id,
             sentence_start=sentence_start,
+            user_lexicon=self.lexicon,
         )
         return ProcessedFinal(
             processed.text,
@@ -92,6 +109,7 @@ class SessionText:
             [list(w) for w in state.final_words],
             specialty=self.start.specialty,
             template_id=self.start.template_id,
+            user_lexicon=self.lexicon,
         )
         self._document = (count, text)
         return text

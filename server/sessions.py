@@ -99,7 +99,7 @@ class SessionManager:
                 audio_bytes=record.audio_bytes,
                 messages=stored,
             )
-            session = DictationSession(state, start, self.services)
+            session = DictationSession(state, start, self.services, tenant)
         else:
             sid = sid or new_session_id()
             await store.create(
@@ -110,7 +110,7 @@ class SessionManager:
                 tenant=tenant,
             )
             state = SessionState(sid, start.audio.sample_rate)
-            session = DictationSession(state, start, self.services)
+            session = DictationSession(state, start, self.services, tenant)
             self.services.metrics.sessions_total.inc()
         self.live[sid] = session
         session.claim(owner)  # counts as connected from now on, before its socket is attached

@@ -17,6 +17,7 @@ from structuring.confidence import WordProbability
 from structuring.events import PostprocessResult
 from structuring.postprocess import postprocess
 from vocabularies.prompt import prompt_for
+from vocabularies.user import UserLexicon
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class TextPipeline:
         specialty: str | None,
         template_id: str | None,
         sentence_start: bool,
+        user_lexicon: UserLexicon | None = None,
     ) -> PostprocessResult:
         """``words``: the final's (word, probability) pairs, the acoustic evidence a correction
         of a valid word needs (vocabularies.evidence)."""
@@ -60,6 +62,7 @@ class TextPipeline:
             sentence_start=sentence_start,
             data_dir=self.data_dir,
             words=words or None,
+            user_lexicon=user_lexicon,
         )
 
     def document(
@@ -69,6 +72,7 @@ class TextPipeline:
         *,
         specialty: str | None,
         template_id: str | None,
+        user_lexicon: UserLexicon | None = None,
     ) -> str:
         """The whole dictation: commands may act across finals (delete the last sentence)."""
         kept = [(raw, list(w)) for raw, w in zip(raws, words, strict=False) if raw.strip()]
@@ -82,6 +86,7 @@ class TextPipeline:
             template_id=template_id,
             data_dir=self.data_dir,
             words=evidence or None,
+            user_lexicon=user_lexicon,
         ).text
 
     def fields(self, text: str, template_id: str | None) -> dict[str, object]:

@@ -12,6 +12,7 @@ from benchmarks.bench_false_corrections import CORPUS, load_labels, run
 from structuring.postprocess import postprocess
 from tests.heard import heard
 from vocabularies.evidence import changes_meaning
+from vocabularies.user import UserLexicon
 
 
 def _typed(text: str) -> str:
@@ -80,3 +81,19 @@ def test_real_clinical_text_sample_keeps_its_correct_words() -> None:
     assert tally.changes["meaning"] == 0
     # ≤ 0.1 % of words (1 per 1,000): the target, on a fixed sample
     assert tally.per_1000(tally.false) <= 1.0, tally.examples
+
+
+def test_a_change_the_doctor_rejected_is_never_made_for_them(tmp_path: Path) -> None:
+    heard_text = "признаки нижне далевой пневмонии"
+    lexicon = UserLexicon.for_user(tmp_path, "dr-1", "clinic")
+    before = postprocess(heard_text, words=heard(heard_text), user_lexicon=lexicon)
+    assert "нижнедолевой" in before.text
+    lexicon.reject("нижне далевой", "нижнедолевой")
+    after = postprocess(heard_text, words=heard(heard_text), user_lexicon=lexicon)
+    assert "нижнедолевой" not in after.text
+    assert [w.reason for w in after.withheld] == ["doctor_rejected"]
+    reloaded = UserLexicon.for_user(tmp_path, "dr-1", "clinic")
+    assert reloaded.refuses("Нижне далевой", "нижнедолевой")
+    assert not UserLexicon.for_user(tmp_path, "dr-1", "other-clinic").refuses(
+        "нижне далевой", "нижнедолевой"
+    )

@@ -17,6 +17,7 @@ from server.protocol import (
     End,
     Eou,
     ErrorMsg,
+    Feedback,
     ProtocolError,
     ServerMessage,
     parse_control,
@@ -185,6 +186,8 @@ async def _serve(
             continue
         if isinstance(message, Eou):
             session.end_of_utterance()
+        elif isinstance(message, Feedback):
+            await session.feedback(message)
         elif isinstance(message, End):
             await session.finish()
             await manager.completed(session)
