@@ -22,7 +22,7 @@ class SegmenterOptions:
     soft_max_s: float = 4.0
     """Past this length a short pause is enough: the phrase ends at its next breath, so the
     final comes soon after it instead of waiting for a long pause or the hard cut (the
-    server's default depends on the device: semdict/settings.py)."""
+    server's default depends on the device: server/settings.py)."""
     short_silence_ms: int = 96
     min_speech_ms: int = 200
     """Shorter bursts (clicks, breaths) never open an utterance."""

@@ -29,8 +29,8 @@ from asr.audio import SAMPLE_RATE, Samples, load_audio
 from asr.decoder import DecodeOptions, DecodeRequest, WindowDecoder
 from asr.engine import Engine
 from benchmarks.resumable import CORPUS_DIR, pending_jobs
-from semdict.engine_factory import build_engine
-from semdict.settings import Settings
+from server.engine_factory import build_engine
+from server.settings import Settings
 from vocabularies.prompt import prompt_for
 
 CACHE = Path("/tmp/semdict_raw")

@@ -32,8 +32,8 @@ from asr.vad import StreamingVad
 from benchmarks.bench_dictionaries import evaluate, general_text_false_rate
 from benchmarks.metrics import wer_tokens
 from benchmarks.resumable import CORPUS_DIR, pending_jobs
-from semdict.engine_factory import build_engine
-from semdict.settings import Settings
+from server.engine_factory import build_engine
+from server.settings import Settings
 from structuring.postprocess import postprocess
 from vocabularies.prompt import prompt_for
 

@@ -27,8 +27,8 @@ from asr.engine import Engine, EngineOptions
 from asr.model_store import resolve_model_dir
 from semdict.bench.live_server import serve
 from semdict.client import StreamResult, stream_audio, to_pcm16
-from semdict.settings import Settings, default_cache_dir
 from server.app import create_app
+from server.settings import Settings, default_cache_dir
 
 LIVE = ("d25_anna", "d16_anna")
 """The live dictations (≈ 56 s together)."""

@@ -25,7 +25,7 @@ from asr.engine import Engine, EngineOptions
 from asr.model_store import resolve_model_dir
 from asr.segmenter import Segmenter, SegmenterOptions
 from asr.vad import StreamingVad
-from semdict.settings import default_cache_dir
+from server.settings import default_cache_dir
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
 

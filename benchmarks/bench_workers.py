@@ -21,7 +21,7 @@ from asr.audio import SAMPLE_RATE, Samples, load_audio
 from asr.decoder import DecodeOptions, DecodeRequest, WindowDecoder
 from asr.engine import Engine, EngineOptions
 from asr.model_store import resolve_model_dir
-from semdict.settings import default_cache_dir
+from server.settings import default_cache_dir
 
 WINDOW_S = 12
 FINAL = DecodeOptions(beam_size=5, word_timestamps=True, max_tokens_per_s=15.0)

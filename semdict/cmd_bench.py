@@ -26,10 +26,10 @@ from semdict.bench.results import Recognised
 from semdict.bench.scoring import score
 from semdict.bench.streaming import StreamError, local_server, recognise_streams
 from semdict.bench.summary import RunInfo
-from semdict.engine_factory import build_engine
 from semdict.errors import UsageError
 from semdict.options import parse_speed
-from semdict.settings import Settings
+from server.engine_factory import build_engine
+from server.settings import Settings
 
 T = TypeVar("T")
 

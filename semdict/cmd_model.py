@@ -7,7 +7,7 @@ from pathlib import Path
 
 from asr.model_store import ModelError, bundled_model_dir, verify_folder
 from semdict.errors import UsageError
-from semdict.settings import Settings
+from server.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,10 +7,10 @@ import argparse
 import uvicorn
 
 from semdict.errors import UsageError
-from semdict.settings import Settings
 from server import log_filters
 from server.app import create_app
 from server.auth import InsecureBindError, check_bind
+from server.settings import Settings
 from server.tokens import TokenStore
 
 

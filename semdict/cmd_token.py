@@ -11,7 +11,7 @@ import json
 import time
 
 from semdict.errors import UsageError
-from semdict.settings import Settings
+from server.settings import Settings
 from server.tokens import SCOPES, TokenError, TokenRecord, TokenStore
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from asr.audio import AudioError, load_audio
 from asr.engine import Transcript
 from asr.model_store import ModelError
-from semdict.engine_factory import build_engine
 from semdict.errors import UsageError
-from semdict.settings import Settings
+from server.engine_factory import build_engine
+from server.settings import Settings
 from structuring.events import PostprocessResult
 from structuring.postprocess import postprocess
 

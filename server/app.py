@@ -21,11 +21,9 @@ from asr.scheduler import InferenceScheduler
 from asr.segmenter import SegmenterOptions
 from asr.stream_policy import PolicyOptions
 from asr.warm_up import warm_up
-from semdict import __version__
-from semdict.engine_factory import build_engine
-from semdict.settings import Settings
 from server.audit import AuditLog
 from server.auth import Access, AccessControl, RateLimiter, SessionSlots, current_principal
+from server.engine_factory import build_engine
 from server.metrics import Metrics
 from server.routes import (
     dictation,
@@ -42,10 +40,12 @@ from server.routes import (
 )
 from server.services import SessionServices
 from server.sessions import SessionManager
+from server.settings import Settings
 from server.store import SQLiteStore
 from server.text_pipeline import TextPipeline
 from server.tokens import TokenStore
 from server.transcriber import RecordedTranscriber
+from server.version import __version__
 
 log = logging.getLogger(__name__)
 

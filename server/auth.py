@@ -23,7 +23,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from semdict.settings import Settings
+from server.settings import Settings
 from server.tokens import DEFAULT_TENANT, SCOPES, Principal, TokenStore
 
 _bearer = HTTPBearer(

@@ -23,7 +23,7 @@ from asr.audio import (
     UnsupportedAudioFormatError,
     decode_upload,
 )
-from semdict.settings import UploadSettings
+from server.settings import UploadSettings
 
 MAX_FIELDS = 32
 """Text fields one upload may carry (the OpenAI API has about a dozen)."""

@@ -12,7 +12,7 @@ import pytest
 
 from asr.engine import Engine, EngineOptions
 from asr.model_store import resolve_model_dir
-from semdict.settings import default_cache_dir
+from server.settings import default_cache_dir
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from semdict.settings import Settings
 from server.app import create_app
+from server.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 

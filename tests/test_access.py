@@ -20,9 +20,9 @@ from starlette.websockets import WebSocketDisconnect
 from asr.engine import Engine
 from semd_templates import resources_path
 from semdict.cli import main as cli
-from semdict.settings import ServerSettings, Settings
 from server.app import create_app
 from server.auth import InsecureBindError, RateLimiter, _origin_ok, check_bind
+from server.settings import ServerSettings, Settings
 from server.store import SQLiteStore
 from server.tokens import TokenStore
 

@@ -8,8 +8,8 @@ import pytest
 
 from asr import engine
 from asr.engine import EngineOptions, worker_layout
-from semdict.settings import ModelSettings, Settings, StreamingSettings
 from server.app import cut_lookback_s, should_warm_up, soft_max_s
+from server.settings import ModelSettings, Settings, StreamingSettings
 
 
 def test_cut_lookback_is_short_on_cuda_and_wide_on_cpu() -> None:

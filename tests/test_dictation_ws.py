@@ -18,8 +18,8 @@ from websockets.asyncio.client import connect
 from asr.audio import SAMPLE_RATE, Samples, load_audio
 from asr.engine import Engine
 from semdict.client import DictationError, StreamResult, stream_audio, to_pcm16
-from semdict.settings import Settings, StreamingSettings
 from server.app import create_app
+from server.settings import Settings, StreamingSettings
 from tests.conftest import DATA, DEV_CORPUS, REPO
 from tests.live_server import serve
 

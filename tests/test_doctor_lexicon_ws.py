@@ -16,8 +16,8 @@ from websockets.asyncio.client import connect
 from asr.audio import SAMPLE_RATE, load_audio
 from asr.engine import Engine
 from semdict.client import to_pcm16
-from semdict.settings import Settings
 from server.app import create_app
+from server.settings import Settings
 from tests.conftest import DATA
 from tests.live_server import serve
 

@@ -23,8 +23,8 @@ from schemathesis.python.asgi import shutdown_lifespans
 
 from asr.engine import Engine
 from semd_templates import resources_path
-from semdict.settings import ServerSettings, Settings, StreamingSettings
 from server.app import create_app
+from server.settings import ServerSettings, Settings, StreamingSettings
 from structuring.safe_text import unsafe_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]

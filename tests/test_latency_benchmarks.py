@@ -14,7 +14,7 @@ from asr.segmenter import SegmenterOptions
 from asr.vad import CHUNK
 from benchmarks import bench_gpu_streams
 from benchmarks.bench_segmenter import waits
-from semdict.settings import default_cache_dir
+from server.settings import default_cache_dir
 from tests.conftest import DATA
 
 CHUNKS_PER_S = 16_000 / CHUNK

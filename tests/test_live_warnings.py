@@ -22,8 +22,8 @@ from asr.decoder import DecodeRequest, DecodeResult, compression_ratio
 from asr.engine import Engine
 from asr.scheduler import InferenceScheduler
 from semdict.client import stream_audio
-from semdict.settings import Settings, StreamingSettings
 from server.app import create_app
+from server.settings import Settings, StreamingSettings
 from tests.conftest import DATA
 from tests.live_server import serve
 

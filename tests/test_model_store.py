@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from asr.model_store import BundledModel, ModelError, bundled_model_dir, resolve_model_dir
-from semdict.settings import default_cache_dir
+from server.settings import default_cache_dir
 
 
 @pytest.fixture

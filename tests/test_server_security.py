@@ -7,9 +7,9 @@ import logging
 import pytest
 from pydantic import SecretStr
 
-from semdict.settings import ServerSettings, Settings
 from server.auth import InsecureBindError, check_bind, is_loopback, token_ok
 from server.log_filters import RedactTokens
+from server.settings import ServerSettings, Settings
 
 
 def test_non_loopback_bind_needs_tokens() -> None:

@@ -24,8 +24,8 @@ from asr.decoder import DecodeRequest, DecodeResult
 from asr.engine import Engine
 from asr.scheduler import InferenceScheduler
 from semdict.client import StreamResult, stream_audio, to_pcm16
-from semdict.settings import Settings, StreamingSettings
 from server.app import create_app
+from server.settings import Settings, StreamingSettings
 from server.text_pipeline import TextPipeline
 from tests.conftest import DATA
 from tests.live_server import free_port, serve

@@ -21,8 +21,8 @@ from asr.audio import SAMPLE_RATE, Samples, load_audio
 from asr.engine import Engine
 from semd_templates import resources_path
 from semdict.client import stream_audio, to_pcm16
-from semdict.settings import ServerSettings, Settings, UploadSettings
 from server.app import create_app
+from server.settings import ServerSettings, Settings, UploadSettings
 from tests.conftest import DATA, DEV_CORPUS
 from tests.live_server import serve
 

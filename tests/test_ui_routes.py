@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from semdict.settings import ServerSettings, Settings
 from server.app import create_app
+from server.settings import ServerSettings, Settings
 
 
 def _client(tmp_path: Path) -> TestClient:

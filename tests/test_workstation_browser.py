@@ -21,8 +21,8 @@ from playwright.sync_api import Page, expect
 
 from asr.audio import SAMPLE_RATE, Samples, load_audio
 from asr.engine import Engine
-from semdict.settings import Settings, StreamingSettings
 from server.app import create_app
+from server.settings import Settings, StreamingSettings
 from structuring.api import validate_semd
 from tests.browser import DroppingProxy, chromium, write_wav
 from tests.conftest import DATA, DEV_CORPUS, REPO

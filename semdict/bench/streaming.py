@@ -16,8 +16,8 @@ from semdict.bench.corpus import Recording
 from semdict.bench.live_server import serve
 from semdict.bench.results import Recognised
 from semdict.client import DictationError, StreamResult, stream_audio
-from semdict.settings import Settings
 from server.app import create_app
+from server.settings import Settings
 
 DICTATION_PATH = "/v1/dictation"
 GRACE_S = 60.0

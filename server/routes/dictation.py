@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from semdict.settings import Settings
 from server.auth import ANONYMOUS, Access
 from server.protocol import (
     BusyMsg,
@@ -25,6 +24,7 @@ from server.protocol import (
 )
 from server.session import DictationSession
 from server.sessions import Busy, SessionManager
+from server.settings import Settings
 from server.tokens import Principal
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from semd_templates import TemplateNotFoundError, get_template
-from semdict.settings import Settings
+from server.settings import Settings
 from server.transcriber import RecognitionOptions, RecordedTranscriber
 from server.uploads import UploadRefusedError, decode, receive_upload
 from structuring.api import (

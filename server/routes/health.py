@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from semdict import __version__
+from server.version import __version__
 
 router = APIRouter(tags=["service"])
 

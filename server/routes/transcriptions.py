@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from asr.audio import Samples
 from semd_templates import TemplateNotFoundError, get_template
-from semdict.settings import Settings
 from server import transcript_formats as formats
 from server.routes.models import model_ids
+from server.settings import Settings
 from server.transcriber import RecognisedSegment, RecognitionOptions, RecordedTranscriber
 from server.uploads import Upload, UploadRefusedError, decode, receive_upload
 from vocabularies.specialties import resolve_specialty

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from asr.engine import DeviceChoice, Engine, EngineOptions
 from asr.model_store import resolve_model_dir
-from semdict.settings import Settings
+from server.settings import Settings
 
 
 def engine_options(
