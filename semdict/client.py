@@ -45,6 +45,9 @@ class StreamResult:
     """perf_counter() when the first audio frame was sent."""
     messages: list[Received] = field(default_factory=list)
     reconnects: int = 0
+    closes: list[int | None] = field(default_factory=list)
+    """The close code of each connection, in order (1000: closed normally; 1006: no close
+    frame, the link broke)."""
 
     def of_type(self, kind: str) -> list[Received]:
         return [r for r in self.messages if r.message["type"] == kind]
@@ -137,49 +140,53 @@ async def stream_audio(
     last_seq = 0
     while True:
         ws = await _connect(url, headers, deadline, first=resume_seq is None)
-        async with ws:
-            link = _Link(ws, result, on_message)
-            receiver = asyncio.create_task(link.receive())
-            try:
-                if resume_seq is not None:
-                    link.last_seq = resume_seq
-                    start_msg.update(session_id=result.session_id, resume_from_seq=resume_seq)
-                await ws.send(json.dumps(start_msg))
-                ready = await asyncio.wait_for(link.ready, 30)
-                result.session_id = str(ready["session_id"])
-                if ready.get("resumed"):
-                    # What the server holds: after a restart, only what its stored finals cover.
-                    offset = int(ready["audio_received_bytes"])
-                if not result.t0:
-                    result.t0 = time.perf_counter()
-                while offset < len(pcm):
-                    position_s = offset / 2 / SAMPLE_RATE
-                    if not dropped and drop_at_s is not None and position_s >= drop_at_s:
-                        dropped = True
-                        ws.transport.abort()  # no close handshake: as when Wi-Fi vanishes
-                        raise ConnectionClosed(None, None)
-                    if speed:
-                        # A microphone delivers a frame when its last sample has been spoken.
-                        frame_end_s = min(len(pcm), offset + frame) / 2 / SAMPLE_RATE
-                        delay = result.audio_time(frame_end_s) - time.perf_counter()
-                        if delay > 0:
-                            await asyncio.sleep(delay)
-                    await ws.send(pcm[offset : offset + frame])
-                    offset += frame
-                await ws.send(json.dumps({"type": "end"}))
-                remaining = max(1.0, deadline - time.perf_counter())
-                done = await asyncio.wait_for(link.completed, remaining)
-                result.text = str(done["text"])
-                receiver.cancel()
-                return result
-            except (ConnectionClosed, OSError):
-                receiver.cancel()
-                if time.perf_counter() > deadline:
-                    raise
-                result.reconnects += 1
-                last_seq = max(last_seq, link.last_seq)
-                resume_seq = last_seq
-                await asyncio.sleep(0.2)
+        try:
+            async with ws:
+                link = _Link(ws, result, on_message)
+                receiver = asyncio.create_task(link.receive())
+                try:
+                    if resume_seq is not None:
+                        link.last_seq = resume_seq
+                        start_msg.update(session_id=result.session_id, resume_from_seq=resume_seq)
+                    await ws.send(json.dumps(start_msg))
+                    ready = await asyncio.wait_for(link.ready, 30)
+                    result.session_id = str(ready["session_id"])
+                    if ready.get("resumed"):
+                        # What the server holds: after a restart, only what its stored finals cover.
+                        offset = int(ready["audio_received_bytes"])
+                    if not result.t0:
+                        result.t0 = time.perf_counter()
+                    while offset < len(pcm):
+                        position_s = offset / 2 / SAMPLE_RATE
+                        if not dropped and drop_at_s is not None and position_s >= drop_at_s:
+                            dropped = True
+                            ws.transport.abort()  # no close handshake: as when Wi-Fi vanishes
+                            raise ConnectionClosed(None, None)
+                        if speed:
+                            # A microphone delivers a frame when its last sample has been spoken.
+                            frame_end_s = min(len(pcm), offset + frame) / 2 / SAMPLE_RATE
+                            delay = result.audio_time(frame_end_s) - time.perf_counter()
+                            if delay > 0:
+                                await asyncio.sleep(delay)
+                        await ws.send(pcm[offset : offset + frame])
+                        offset += frame
+                    await ws.send(json.dumps({"type": "end"}))
+                    remaining = max(1.0, deadline - time.perf_counter())
+                    done = await asyncio.wait_for(link.completed, remaining)
+                    result.text = str(done["text"])
+                    receiver.cancel()
+                    return result
+                except (ConnectionClosed, OSError):
+                    receiver.cancel()
+                    if time.perf_counter() > deadline:
+                        raise
+                    result.reconnects += 1
+                    last_seq = max(last_seq, link.last_seq)
+                    resume_seq = last_seq
+                    await asyncio.sleep(0.2)
+
+        finally:
+            result.closes.append(ws.close_code)
 
 
 async def _connect(

@@ -1,5 +1,6 @@
-"""The latency benchmarks themselves: the segmentation floor and the GPU capacity harness (run
-here on the CPU with the bundled model, through the real server in its own process)."""
+"""The latency benchmarks themselves: the segmentation floor, the GPU capacity harness and the
+soak (both run here on the CPU with the bundled model, through the real server in its own
+process)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from asr.model_store import resolve_model_dir
 from asr.segmenter import SegmenterOptions
 from asr.vad import CHUNK
-from benchmarks import bench_gpu_streams
+from benchmarks import bench_gpu_streams, bench_soak
 from benchmarks.bench_segmenter import waits
 from server.settings import default_cache_dir
 from tests.conftest import DATA
@@ -68,3 +69,34 @@ def test_capacity_harness_reports_a_level(tmp_path: Path) -> None:
     assert level["streams"] == 2 and level["failed_streams"] == 0
     assert level["finals"] >= 2 and 0 < level["final_p50_s"] < 30
     assert 0 < level["inference_busy"] <= 1 and level["mean_batch"] >= 1
+
+
+@pytest.mark.slow
+def test_soak_harness_runs_sessions_and_a_slow_reader(tmp_path: Path) -> None:
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    for name in ("f01_elena.flac", "f03_elena.flac"):
+        shutil.copy(DATA / name, audio / name)
+    out = tmp_path / "soak.json"
+    code = bench_soak.main(
+        [
+            "--corpus", str(tmp_path),
+            "--streams", "1",
+            "--duration-s", "8",
+            "--slow-pause-s", "2",
+            "--drain-s", "60",
+            "--settle-s", "0.5",
+            "--json", str(out),
+        ]
+    )  # fmt: skip
+    result = json.loads(out.read_text())
+    assert code == 0, result["problems"]
+    summary = result["summary"]
+    assert summary["sessions"] >= 1 and summary["completed"] == summary["sessions"]
+    assert summary["closes"] == {"1000": summary["sessions"]} and not summary["errors"]
+    assert summary["finals"] >= 1 and 0 < summary["final_p95_s"] < 30
+    assert 0 < result["rss_before_mb"] <= result["rss_high_water_mb"] and result["rss_every_10s_mb"]
+    assert result["rss_after_mb"] > 0 and result["health_checks"].get("200", 0) >= 5
+    slow = result["slow"]
+    assert slow["completed"] or slow["close_code"] is not None  # kept, or dropped and closed
+    assert slow["messages_read"] >= 1 and not slow["failure"]
