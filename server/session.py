@@ -74,6 +74,7 @@ class DictationSession:
         self.start = start
         self.s = services
         self.text = SessionText(services.text, start, tenant)
+        self.text.restore_section(state.log)
         prompt = self.text.prompt() if services.context_prompt else ""
         self.policy = StreamPolicy(replace(services.policy, context_prompt=prompt))
         # A restored session goes on where its stored finals end: numbering, and the prompt.

@@ -17,6 +17,7 @@ from server.protocol import Start
 from server.session_state import SessionState
 from server.store import DEFAULT_TENANT
 from server.text_pipeline import TextPipeline
+from structuring.commands import SECTIONS
 from vocabularies.user import UserLexicon
 
 
@@ -41,11 +42,21 @@ class SessionText:
         """None: raw text only (no normalisation, dictionaries, commands, fields, warnings)."""
         self.start = start
         self._document: tuple[int, str] | None = None  # (finals it covers, text)
+        self.section = -1
+        """The section open after the last final: «следующее поле» in the next one moves on
+        from it (set from the stored commands when a session is restored)."""
         self.lexicon: UserLexicon | None = None
         """The doctor's own lexicon (``start.user``), under the service's data folder."""
         data_dir = self.pipeline.data_dir if self.pipeline is not None else None
         if data_dir is not None and start.user:
             self.lexicon = UserLexicon.for_user(data_dir, start.user, tenant)
+
+    def restore_section(self, messages: Sequence[dict[str, Any]]) -> None:
+        """The section the stored commands left open (a session continued after a restart)."""
+        names = [name for name, _ in SECTIONS]
+        for message in messages:
+            if message.get("type") == "command" and message.get("arg") in names:
+                self.section = names.index(str(message["arg"]))
 
     async def feedback(self, raw: str, corrected: str, *, accepted: bool) -> None:
         """Teach the doctor's lexicon (a file write: off the loop)."""
@@ -81,7 +92,9 @@ class SessionText:
             template_id=self.start.template_id,
             sentence_start=sentence_start,
             user_lexicon=self.lexicon,
+            open_section=self.section,
         )
+        self.section = processed.section
         return ProcessedFinal(
             processed.text,
             [asdict(c) for c in processed.corrections],

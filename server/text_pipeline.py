@@ -52,6 +52,7 @@ class TextPipeline:
         template_id: str | None,
         sentence_start: bool,
         user_lexicon: UserLexicon | None = None,
+        open_section: int = -1,
     ) -> PostprocessResult:
         """``words``: the final's (word, probability) pairs, the acoustic evidence a correction
         of a valid word needs (vocabularies.evidence)."""
@@ -63,6 +64,7 @@ class TextPipeline:
             data_dir=self.data_dir,
             words=words or None,
             user_lexicon=user_lexicon,
+            open_section=open_section,
         )
 
     def document(

@@ -62,3 +62,5 @@ class PostprocessResult:
     corrections: list[Correction] = field(default_factory=list)
     commands: list[CommandEvent] = field(default_factory=list)
     withheld: list[Withheld] = field(default_factory=list)
+    section: int = -1
+    """The section open after this text (index into ``structuring.commands.SECTIONS``)."""

@@ -36,6 +36,8 @@ class Draft:
     withheld: list[Withheld] = field(default_factory=list)
     """Changes a finder proposed and the evidence gate refused (for audits and benchmarks)."""
     commands: list[CommandEvent] = field(default_factory=list)
+    section: int = -1
+    """The open section (index into ``structuring.commands.SECTIONS``; -1: none yet)."""
 
 
 Stage = Callable[[Draft], Draft]
@@ -139,8 +141,12 @@ def punctuation_only(draft: Draft) -> Draft:
 
 
 def execute_commands(draft: Draft) -> Draft:
-    run = run_commands(draft.tokens)
-    draft.tokens, draft.commands = run.tokens, draft.commands + run.events
+    run = run_commands(draft.tokens, section=draft.section)
+    draft.tokens, draft.commands, draft.section = (
+        run.tokens,
+        draft.commands + run.events,
+        run.section,
+    )
     return draft
 
 
@@ -165,6 +171,7 @@ def postprocess(
     data_dir: Path | None = None,
     words: Sequence[WordProbability] | None = None,
     evidence: EvidencePolicy | None = None,
+    open_section: int = -1,
 ) -> PostprocessResult:
     """Correct, normalise and execute commands in one final transcript.
 
@@ -176,6 +183,8 @@ def postprocess(
     ``words``: the recogniser's (word, probability) pairs for ``text``; with them a valid word
     the recogniser was unsure of may be corrected (acoustic evidence). Without them the text
     is taken as written: only non-words are corrected, as typos (vocabularies.evidence).
+    ``open_section``: the section a streaming final continues («следующее поле» moves on
+    from it); the result's ``section`` is the one open after this text.
     """
     stages: list[Stage] = []
     vocabulary = None
@@ -193,13 +202,14 @@ def postprocess(
     if words:
         attach_probabilities(tokens, words)
     policy = evidence or (EvidencePolicy(acoustic=True) if words else TEXT)
-    draft = Compose(stages)(Draft(tokens, vocabulary, user_lexicon, policy))
+    draft = Compose(stages)(Draft(tokens, vocabulary, user_lexicon, policy, section=open_section))
     return PostprocessResult(
         text=render(draft.tokens, sentence_start=sentence_start) if stages else text,
         raw=text,
         corrections=draft.corrections,
         commands=draft.commands,
         withheld=draft.withheld,
+        section=draft.section,
     )
 
 

@@ -66,3 +66,15 @@ def test_warm_up_loads_the_requested_specialties() -> None:
     heard_text = "Каты признаки нижне далевой пневмонии"
     result = postprocess(heard_text, specialty="pulmonology", words=heard(heard_text))
     assert result.text.startswith("КТ признаки нижнедолевой пневмонии")
+
+
+def test_next_field_in_a_later_final_moves_on_from_the_open_section() -> None:
+    first = postprocess("описание двоеточие норма точка")
+    assert first.section == 0
+    second = postprocess(
+        "следующее поле без патологии точка", open_section=first.section, sentence_start=False
+    )
+    assert second.text.startswith("Заключение:"), second.text
+    assert second.section == 1
+    alone = postprocess("следующее поле без патологии точка", sentence_start=False)
+    assert alone.text.startswith("Описание:")  # without the state the first section opens
