@@ -23,10 +23,12 @@ from asr.audio import SAMPLE_RATE, Samples, load_audio
 from asr.engine import Engine
 from server.app import create_app
 from server.settings import Settings, StreamingSettings
+from server.tokens import DEFAULT_TENANT
 from structuring.api import validate_semd
 from tests.browser import DroppingProxy, chromium, write_wav
 from tests.conftest import DATA, DEV_CORPUS, REPO
 from tests.live_server import serve
+from vocabularies.user import UserLexicon
 
 pytestmark = pytest.mark.slow
 
@@ -48,11 +50,13 @@ def _speech(*paths: Path) -> tuple[Samples, float]:
 
 
 @pytest.fixture(scope="module")
-def server(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("data"),
-        streaming=StreamingSettings(max_sessions=4),
-    )
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+def server(engine: Engine, data_dir: Path) -> Iterator[str]:
+    settings = Settings(data_dir=data_dir, streaming=StreamingSettings(max_sessions=4))
     with serve(create_app(settings, engine=engine)) as base:
         yield base
 
@@ -99,10 +103,10 @@ def _finals(page: Page) -> list[tuple[int, str]]:
 
 
 def test_workstation_dictates_a_recording_into_fields_and_a_valid_semd(
-    server: str, open_page: Callable[[Samples, str], Page]
+    server: str, data_dir: Path, open_page: Callable[[Samples, str], Page]
 ) -> None:
     audio, speech_end = _speech(DEV_CORPUS / "audio" / "d25_anna.flac")
-    page = open_page(audio, f"{server}/?template=xray_bone")
+    page = open_page(audio, f"{server}/?template=xray_bone&user=dr-test")
     expect(page.get_by_test_id("template")).to_have_value("xray_bone")
     expect(page.get_by_test_id("status")).to_have_attribute("data-state", "ready")
     page.get_by_test_id("start").click()
@@ -111,10 +115,36 @@ def test_workstation_dictates_a_recording_into_fields_and_a_valid_semd(
     _wait_for_audio(page, speech_end * 0.6, timeout_s=60)
     _screenshot(page, "workstation-dictating.png")
     _wait_for_audio(page, speech_end + 1.0, timeout_s=60)
+
+    # A dictionary correction («Рентгенография»): the doctor rejects it while the session is open.
+    correction = page.get_by_test_id("correction").first
+    expect(correction).to_be_visible(timeout=15_000)
+    raw = correction.get_attribute("data-raw") or ""
+    fixed = correction.get_attribute("data-corrected") or ""
+    number = correction.get_attribute("data-correction")
+    assert raw and fixed and raw != fixed, (raw, fixed)
+    correction.click()
+    popover = page.get_by_test_id("correction-popover")
+    expect(popover).to_be_visible()
+    expect(popover).to_contain_text(f"Услышано: «{raw}» → исправлено: «{fixed}»")
+    expect(page.get_by_test_id("correction-accept")).to_have_text("Верно")
+    _screenshot(page, "workstation-correction.png")
+    page.get_by_test_id("correction-reject").click()
+    expect(popover).to_be_hidden()
+    reverted = page.locator(f"[data-correction='{number}']")
+    expect(reverted).to_have_count(1)
+    expect(reverted).to_have_text(raw)  # the doctor's own words are back on screen
+    expect(reverted).to_have_attribute("data-decision", "rejected")
+    expect(reverted).to_have_class("w rejected")
+
     page.get_by_test_id("stop").click()
     expect(page.get_by_test_id("status")).to_have_attribute(
         "data-state", "completed", timeout=30_000
     )
+    # The service got the feedback: dr-test's lexicon never makes that change again.
+    lexicon = UserLexicon.for_user(data_dir, "dr-test", DEFAULT_TENANT)
+    assert lexicon.path == data_dir / "lexicon" / DEFAULT_TENANT / "dr-test.json"
+    assert lexicon.refuses(raw, fixed), lexicon.path.read_text("utf-8")
 
     transcript = page.get_by_test_id("transcript").inner_text().lower()
     assert "плечев" in transcript and "перелом" in transcript, transcript

@@ -155,8 +155,9 @@ const STALL_MS = 4000;
  * {state, ...}): connecting, ready, reconnecting, busy, error, completed.
  */
 export class DictationLink extends EventTarget {
-  constructor({ server, token, templateId, context, recording }) {
+  constructor({ server, token, templateId, context, recording, user = "" }) {
     super();
+    this.user = user; // the doctor's id: their lexicon, taught by feedback
     this.server = server;
     this.token = token;
     this.templateId = templateId;
@@ -170,6 +171,7 @@ export class DictationLink extends EventTarget {
     this.ending = false;
     this.closed = false;
     this.reconnects = 0;
+    this.pendingFeedback = []; // feedback held while the link is down, sent after ``ready``
     this.retryTimer = null;
     this.stallSince = null;
     this.watchdog = null;
@@ -208,6 +210,7 @@ export class DictationLink extends EventTarget {
       };
       if (this.templateId) start.template_id = this.templateId;
       if (this.context) start.context = this.context;
+      if (this.user) start.user = this.user;
       if (this.sessionId) {
         start.session_id = this.sessionId;
         start.resume_from_seq = this.lastSeq;
@@ -231,6 +234,7 @@ export class DictationLink extends EventTarget {
       this.live = true;
       this.setState("ready", { resumed: message.resumed, sessionId: this.sessionId });
       this.flush();
+      for (const feedback of this.pendingFeedback.splice(0)) this.ws.send(JSON.stringify(feedback));
       if (this.ending) this.ws.send(JSON.stringify({ type: "end" }));
     } else if (message.type === "busy") {
       this.retryAfter = message.retry_after_s;
@@ -306,6 +310,18 @@ export class DictationLink extends EventTarget {
       this.ws.send(bytes.subarray(i, Math.min(bytes.length, i + 3200)));
     }
     this.sentBytes += bytes.length;
+  }
+
+  /**
+   * The doctor accepted or rejected a correction (``feedback``, needs ``user``): sent now, or
+   * after ``ready`` when the link is down. False when the session is over.
+   */
+  feedback(raw, corrected, accepted) {
+    if (this.closed || !this.user) return false;
+    const message = { type: "feedback", raw, corrected, accepted };
+    if (this.live && this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+    else this.pendingFeedback.push(message);
+    return true;
   }
 
   endOfUtterance() {

@@ -4,6 +4,8 @@ import { DictationLink, Microphone, Recording, api, fieldText } from "./dictatio
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(window.location.search);
 const token = params.get("token") || "";
+// The doctor's id in the МИС (?user=): their own lexicon learns from accepted/rejected corrections.
+const user = /^[A-Za-z0-9_.@-]{1,64}$/.test(params.get("user") || "") ? params.get("user") : "";
 const UNSURE_P = 0.5; // words the recogniser gave less than this are marked
 const EDITABLE = new Set(["findings", "conclusion", "recommendations", "modality", "area", "laterality"]);
 const LONG = new Set(["findings", "conclusion", "recommendations"]);
@@ -204,10 +206,12 @@ function renderFinal(final) {
   const span = document.createElement("span");
   span.className = "final fresh";
   span.dataset.utterance = final.utterance;
-  const corrected = new Map();
+  const corrected = new Map(); // word of a correction → the correction
   for (const c of final.corrections || []) {
-    for (const w of String(c.corrected).split(/\s+/)) corrected.set(norm(w), c.raw);
+    for (const w of String(c.corrected).split(/\s+/)) corrected.set(norm(w), c);
   }
+  let run = null; // the correction the previous word belonged to: its words form one highlight
+  let runs = 0;
   const words = final.words || [];
   let next = 0;
   for (const part of final.text.split(/(\s+)/)) {
@@ -230,9 +234,18 @@ function renderFinal(final) {
     w.dataset.start = word ? word.start : final.start_s;
     w.dataset.end = word ? word.end : final.end_s;
     const titles = [];
-    if (key && corrected.has(key)) {
+    const c = key ? corrected.get(key) : undefined;
+    if (c) {
+      if (run?.c !== c) run = { c, id: `${final.utterance}-${(runs += 1)}` };
       w.classList.add("corrected");
-      titles.push(`Распознано: «${corrected.get(key)}» — исправлено по словарю`);
+      w.setAttribute("data-testid", "correction");
+      w.dataset.correction = run.id;
+      w.dataset.raw = c.raw;
+      w.dataset.corrected = c.corrected;
+      w.tabIndex = 0;
+      titles.push(`Распознано: «${c.raw}» — исправлено по словарю (щелчок: верно / неверно)`);
+    } else if (key) {
+      run = null;
     }
     if (word && found >= 0 && word.p < UNSURE_P) {
       w.classList.add("unsure");
@@ -292,6 +305,77 @@ function onWarning(warning) {
   }
 }
 
+// -- corrections: the doctor accepts or rejects them (``feedback``) ------------------------
+
+/** The words of one highlighted correction (a correction may span several words). */
+function correctionWords(id) {
+  return [...$("transcript").querySelectorAll(`.w[data-correction="${id}"]`)];
+}
+
+/** The correction Alt+Y / Alt+N act on: the one shown, else the focused, else the last one. */
+function targetCorrection() {
+  if (ui.popoverFor?.isConnected) return ui.popoverFor;
+  const focused = document.activeElement;
+  if (focused?.classList?.contains("corrected")) return focused;
+  return [...$("transcript").querySelectorAll(".w.corrected")].pop() || null;
+}
+
+function showCorrection(word) {
+  const pop = $("correction-popover");
+  ui.popoverFor = word;
+  $("correction-raw").textContent = word.dataset.raw;
+  $("correction-fixed").textContent = word.dataset.corrected;
+  const closed = ui.link?.closed;
+  const can = Boolean(user) && Boolean(ui.link) && !closed;
+  $("correction-accept").disabled = !can;
+  $("correction-reject").disabled = !can;
+  $("correction-hint").textContent = !user
+    ? "Отзыв недоступен: откройте страницу с ?user=<код врача>, чтобы словарь учился на ваших ответах."
+    : closed ? "Диктовка завершена: отзыв передаётся только во время сеанса." : "";
+  pop.hidden = false;
+  const box = word.getBoundingClientRect();
+  const left = Math.max(8, Math.min(box.left, window.innerWidth - pop.offsetWidth - 8));
+  const below = box.bottom + 6 + pop.offsetHeight < window.innerHeight;
+  pop.style.left = `${left}px`;
+  pop.style.top = `${below ? box.bottom + 6 : box.top - pop.offsetHeight - 6}px`;
+  if (can) $("correction-accept").focus();
+}
+
+function hideCorrection() {
+  const word = ui.popoverFor;
+  $("correction-popover").hidden = true;
+  ui.popoverFor = null;
+  if (word?.isConnected && document.activeElement?.closest?.("#correction-popover")) word.focus();
+}
+
+/** Send the doctor's answer; a rejected correction shows the words as they were said. */
+function decide(word, accepted) {
+  if (!word?.classList.contains("corrected") || !ui.link) return;
+  const { raw, corrected } = word.dataset;
+  if (!ui.link.feedback(raw, corrected, accepted)) return;
+  const words = correctionWords(word.dataset.correction);
+  const first = words[0] || word;
+  for (const w of words) {
+    w.classList.remove("corrected");
+    w.classList.add(accepted ? "confirmed" : "rejected");
+    w.dataset.decision = accepted ? "confirmed" : "rejected";
+    w.title = accepted
+      ? `Исправление подтверждено: «${raw}» → «${corrected}»`
+      : `Исправление отклонено: оставлено как сказано («${corrected}» больше не подставляется)`;
+  }
+  if (!accepted) {
+    first.textContent = raw;
+    for (const w of words.slice(1)) {
+      if (w.previousSibling?.nodeType === Node.TEXT_NODE && !w.previousSibling.textContent.trim()) {
+        w.previousSibling.remove();
+      }
+      w.remove();
+    }
+  }
+  if (ui.popoverFor && !ui.popoverFor.isConnected) ui.popoverFor = first;
+  hideCorrection();
+}
+
 async function replay(word) {
   if (!ui.mic?.context) return;
   word.classList.add("playing");
@@ -332,6 +416,7 @@ function openSession() {
     templateId: $("template").value,
     context: ui.context,
     recording: ui.recording,
+    user,
   });
   link.addEventListener("state", (event) => {
     const { state, attempt, retryAfterS, message, sessionId } = event.detail;
@@ -491,6 +576,15 @@ function keyName(event) {
 }
 
 function onKeyDown(event) {
+  if (event.key === "Escape" && !$("correction-popover").hidden) {
+    hideCorrection();
+    return;
+  }
+  if ((event.key === "Enter" || event.key === " ") && event.target.classList?.contains("corrected")) {
+    event.preventDefault();
+    showCorrection(event.target);
+    return;
+  }
   if (ui.capturingKey) {
     event.preventDefault();
     ui.capturingKey = false;
@@ -512,6 +606,8 @@ function onKeyDown(event) {
       KeyS: stopDictation,
       KeyZ: undo,
       KeyD: buildDocument,
+      KeyY: () => decide(targetCorrection(), true),
+      KeyN: () => decide(targetCorrection(), false),
       KeyR: () => {
         const last = [...$("transcript").querySelectorAll(".final")].pop();
         if (last && ui.mic?.context) {
@@ -556,8 +652,19 @@ async function main() {
   $("tab-xml").addEventListener("click", () => showTab("xml"));
   $("tab-json").addEventListener("click", () => showTab("json"));
   $("transcript").addEventListener("click", (event) => {
-    if (event.target.classList.contains("w")) replay(event.target);
+    if (!event.target.classList.contains("w")) return;
+    replay(event.target);
+    if (event.target.classList.contains("corrected")) showCorrection(event.target);
   });
+  $("correction-accept").addEventListener("click", () => decide(ui.popoverFor, true));
+  $("correction-reject").addEventListener("click", () => decide(ui.popoverFor, false));
+  $("correction-close").addEventListener("click", hideCorrection);
+  document.addEventListener("mousedown", (event) => {
+    if (!event.target.closest("#correction-popover, .w.corrected")) hideCorrection();
+  });
+  if (!user) {
+    $("correction-hint-bar").textContent = "без ?user= исправления нельзя подтвердить или отклонить";
+  }
   document.addEventListener("keydown", onKeyDown);
   document.addEventListener("keyup", onKeyUp);
   try {
