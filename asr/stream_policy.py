@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from asr.audio import SAMPLE_RATE, Samples
 from asr.audio_buffer import AudioBuffer
+from asr.decoder import DecodeResult
 from asr.engine import Word
 from asr.guards import GuardOptions, clean_final, drop_boundary_overlap
 from asr.segmenter import Segmenter, SegmenterOptions, UtteranceClosed
@@ -222,6 +223,17 @@ class StreamPolicy:
         if not stable and not tail:
             return None
         return Partial(job.utterance, " ".join(stable + tail), len(stable))
+
+    def on_decoded(self, job: FinalJob, result: DecodeResult) -> Final:
+        """:meth:`on_final` for a decoder result (live sessions and uploads alike)."""
+        return self.on_final(
+            job,
+            result.text,
+            no_speech_prob=result.no_speech_prob,
+            avg_logprob=result.avg_logprob,
+            compression_ratio=result.compression_ratio,
+            words=result.words,
+        )
 
     def on_final(
         self,

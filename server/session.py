@@ -304,14 +304,7 @@ class DictationSession:
             return await self.s.scheduler.final(request)
 
     async def _emit_final(self, job: FinalJob, result: DecodeResult) -> None:
-        final = self.policy.on_final(
-            job,
-            result.text,
-            no_speech_prob=result.no_speech_prob,
-            avg_logprob=result.avg_logprob,
-            compression_ratio=result.compression_ratio,
-            words=result.words,
-        )
+        final = self.policy.on_decoded(job, result)
         if not final.text:
             return  # silence or hallucination: nothing was said
         words = [(w.w, w.p) for w in final.words]

@@ -78,14 +78,7 @@ class RecordedTranscriber:
         previous = ""
         for job in jobs:
             result = await self.s.scheduler.bulk(DecodeRequest(job.audio, policy.prompt(), decode))
-            final = policy.on_final(
-                job,
-                result.text,
-                no_speech_prob=result.no_speech_prob,
-                avg_logprob=result.avg_logprob,
-                compression_ratio=result.compression_ratio,
-                words=result.words,
-            )
+            final = policy.on_decoded(job, result)
             if not final.text:
                 continue  # silence or a hallucination: nothing was said
             shown = final.text

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from asr.audio import SAMPLE_RATE, Samples, load_audio
 from asr.engine import Engine, EngineOptions
 from asr.model_store import resolve_model_dir
 from server.settings import default_cache_dir
@@ -40,3 +42,21 @@ def dev_corpus() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def fixtures() -> dict[str, dict[str, Any]]:
     return {row["id"]: row for row in read_jsonl(DATA / "fixtures.jsonl")}
+
+
+def silence(seconds: float) -> Samples:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+@pytest.fixture(scope="session")
+def dictation_audio() -> Samples:
+    """Three phrases with pauses: f01, f02, f03 (≈ 17 s)."""
+    parts = [silence(0.5)]
+    for name in ("f01_elena", "f02_elena", "f03_elena"):
+        parts += [load_audio(DATA / f"{name}.flac"), silence(0.9)]
+    return np.concatenate(parts)
+
+
+def ws_url(base: str) -> str:
+    """The dictation WebSocket of a service at ``base`` (http://host:port)."""
+    return base.replace("http://", "ws://") + "/v1/dictation"

@@ -20,23 +20,10 @@ from asr.engine import Engine
 from semdict.client import DictationError, StreamResult, stream_audio, to_pcm16
 from server.app import create_app
 from server.settings import Settings, StreamingSettings
-from tests.conftest import DATA, DEV_CORPUS, REPO
+from tests.conftest import DATA, DEV_CORPUS, REPO, ws_url
 from tests.live_server import serve
 
 pytestmark = pytest.mark.slow
-
-
-def _silence(seconds: float) -> Samples:
-    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
-
-
-@pytest.fixture(scope="module")
-def dictation_audio() -> Samples:
-    """Three phrases with pauses: f01, f02, f03 (≈ 17 s)."""
-    parts = [_silence(0.5)]
-    for name in ("f01_elena", "f02_elena", "f03_elena"):
-        parts += [load_audio(DATA / f"{name}.flac"), _silence(0.9)]
-    return np.concatenate(parts)
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +34,6 @@ def server(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
     with serve(create_app(settings, engine=engine)) as base:
         yield base
-
-
-def ws_url(base: str) -> str:
-    return base.replace("http://", "ws://") + "/v1/dictation"
 
 
 def run(coro: Any) -> Any:

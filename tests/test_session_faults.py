@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from asr.audio import SAMPLE_RATE, Samples, load_audio
+from asr.audio import Samples, load_audio
 from asr.decoder import DecodeRequest, DecodeResult
 from asr.engine import Engine
 from asr.scheduler import InferenceScheduler
@@ -27,28 +26,11 @@ from semdict.client import StreamResult, stream_audio, to_pcm16
 from server.app import create_app
 from server.settings import Settings, StreamingSettings
 from server.text_pipeline import TextPipeline
-from tests.conftest import DATA
+from tests.conftest import DATA, ws_url
 from tests.live_server import free_port, serve
 from tests.server_process import ServerProcess
 
 pytestmark = pytest.mark.slow
-
-
-def _silence(seconds: float) -> Samples:
-    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
-
-
-@pytest.fixture(scope="module")
-def dictation_audio() -> Samples:
-    """Three phrases with pauses: f01, f02, f03 (≈ 17 s)."""
-    parts = [_silence(0.5)]
-    for name in ("f01_elena", "f02_elena", "f03_elena"):
-        parts += [load_audio(DATA / f"{name}.flac"), _silence(0.9)]
-    return np.concatenate(parts)
-
-
-def ws_url(base: str) -> str:
-    return base.replace("http://", "ws://") + "/v1/dictation"
 
 
 def _word_differences(expected: str, got: str) -> tuple[int, int]:
