@@ -16,11 +16,14 @@ PATHOLOGY_OID = "1.2.643.5.1.13.13.11.1473"
 PATHOLOGY_VERSION = "2.16"
 ANATOMY_OID = "1.2.643.5.1.13.13.11.1477"
 ANATOMY_VERSION = "4.12"
+MORPHOLOGY_OID = "1.2.643.5.1.13.13.11.1486"
+MORPHOLOGY_VERSION = "2.7"
 LATERALITY_OID = "1.2.643.5.1.13.13.99.2.778"
 LATERALITY_VERSION = "1.1"
 
 _MKB10_FILE = "1.2.643.5.1.13.13.11.1005_2.27_mkb10.csv.gz"
 _PATHOLOGY_FILES = tuple(f"1.2.643.5.1.13.13.11.1473_2.16_part{i}.json.gz" for i in (1, 2, 3))
+_MORPHOLOGY_FILE = "1.2.643.5.1.13.13.11.1486_2.7_mkbo.csv.gz"
 _ANATOMY_FILE = "1.2.643.5.1.13.13.11.1477_4.12_part1.json.gz"
 _LATERALITY_FILE = "1.2.643.5.1.13.13.99.2.778_1.1_part1.json.gz"
 
@@ -62,6 +65,18 @@ def pathologies() -> dict[str, Entry]:
         str(row["ID"]): Entry(str(row["ID"]), str(row["FULLNAME"]))
         for row in rows
         if row.get("ID") and row.get("FULLNAME")
+    }
+
+
+@cache
+def morphology() -> dict[str, Entry]:
+    """МКБ-О tumour morphology (11.1486): ``8140/0`` → «Аденома, БДУ»; the digit after the
+    slash is the behaviour (0 benign, 1 uncertain, 2 in situ, 3 malignant, 6 metastatic)."""
+    reader = csv.DictReader(io.StringIO(_read_gz(_MORPHOLOGY_FILE)), delimiter=";")
+    return {
+        code: Entry(code, (row.get("NAME") or "").strip())
+        for row in reader
+        if "/" in (code := (row.get("CODE") or "").strip())
     }
 
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
 from typing import Literal
 
 from semd_templates import nsi
 from structuring.icd10_index import Hit, icd10_index
-from structuring.icd10_text import Clause, clauses, cues, data_text, read_conclusion
+from structuring.icd10_leaf import leaf
+from structuring.icd10_text import Clause, cues, data_text, read_conclusion
 
 Source = Literal["classification_name", "radiology_phrasing", "examination"]
 
@@ -33,6 +34,10 @@ SIBLING_TIE = 0.1
 SIBLING_TIE_CAP = 0.7
 # Words from several clauses together («образование молочной железы, подозрительное на рак»).
 WHOLE_CONCLUSION_FACTOR = 0.85
+# An elaboration («(…)», «…: чаши Клойбера») describes the finding; it rarely names the code.
+DETAIL_FACTOR = 0.7
+# The first sentence of a conclusion states the main diagnosis; later ones add findings.
+LATER_SENTENCE_FACTOR = 0.85
 SUSPICION_FACTOR = 0.75
 # A suspected diagnosis outranks the finding it explains (the issue: code what is suspected).
 SUSPECTED_PAIR_FACTOR = 1.05
@@ -115,6 +120,10 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
     for clause, text in zip(conclusion_clauses, texts, strict=True):
         hits = index.search(index.query(clause.lemmas))
         factor = CLAUSE_POSITION_FACTORS[min(diagnostic_rank, len(CLAUSE_POSITION_FACTORS) - 1)]
+        if clause.detail:
+            factor *= DETAIL_FACTOR
+        elif clause.later:
+            factor *= LATER_SENTENCE_FACTOR
         offer(hits, factor, text, clause.suspected)
         # Only a clause that fully names some code counts as an earlier diagnosis
         # («Диффузные изменения поджелудочной железы, хронический панкреатит»).
@@ -125,9 +134,10 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
             query = index.query(clause.lemmas, context=previous.lemmas)
             text = f"{texts[previous.position]}, {texts[clause.position]}"
             offer(index.search(query), SUSPECTED_PAIR_FACTOR, text, True)
-    if len(conclusion_clauses) > 1:
-        words = [w for clause in conclusion_clauses for w in clause.lemmas]
-        suspected = any(clause.suspected for clause in conclusion_clauses)
+    statements = [clause for clause in conclusion_clauses if not clause.detail]
+    if len(statements) > 1:
+        words = [w for clause in statements for w in clause.lemmas]
+        suspected = any(clause.suspected for clause in statements)
         offer(
             index.search(index.query(words)),
             WHOLE_CONCLUSION_FACTOR,
@@ -184,6 +194,26 @@ def _candidates(matches: list[_Match]) -> list[IcdCandidate]:
     return [c for c in chosen if c.confidence >= MIN_CANDIDATE_CONFIDENCE]
 
 
+def _subdivided(candidates: list[IcdCandidate], said: frozenset[str]) -> list[IcdCandidate]:
+    """Categories replaced by the subdivision a coder would enter (``icd10_leaf``); a code
+    already listed is not listed twice."""
+    names = nsi.mkb10()
+    result: list[IcdCandidate] = []
+    for retrieved in candidates:
+        candidate = retrieved
+        chosen = leaf(retrieved.code, said, icd10_index())
+        if chosen.code != retrieved.code:
+            confidence = retrieved.confidence
+            if chosen.ambiguous:
+                confidence = min(confidence, SIBLING_TIE_CAP)
+            candidate = replace(
+                retrieved, code=chosen.code, name=names[chosen.code].name, confidence=confidence
+            )
+        if all(candidate.code != kept.code for kept in result):
+            result.append(candidate)
+    return result
+
+
 def _examination(modality: str, matched: str) -> list[IcdCandidate]:
     by_modality: dict[str, list[str]] = cues()["examination"]
     codes = by_modality.get(modality, by_modality["default"])
@@ -196,12 +226,12 @@ def _examination(modality: str, matched: str) -> list[IcdCandidate]:
 
 def suggest_icd10(conclusion: str, modality: str = "") -> IcdSuggestion:
     """The best МКБ-10 codes for ``conclusion``, and whether to abstain from proposing one."""
-    texts = clauses(conclusion)
-    parsed = read_conclusion(conclusion)
+    parsed, texts = read_conclusion(conclusion)
     if not parsed:
         return IcdSuggestion((), abstained=True)
     threshold = calibration().abstain_below
-    candidates = _candidates(_best_matches(parsed, texts))
+    said = icd10_index().query([w for clause in parsed for w in clause.lemmas]).match
+    candidates = _subdivided(_candidates(_best_matches(parsed, texts)), said)
     confident = bool(candidates) and candidates[0].confidence >= threshold
     normal = [text for clause, text in zip(parsed, texts, strict=True) if clause.normal]
     # Every clause negated its findings («пневмонии не выявлено, очагов нет»): a normal study.

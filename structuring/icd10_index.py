@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from semd_templates import nsi
+from structuring.icd10_expand import expansions, tumour_names
 from structuring.icd10_text import cues, find_near, lemmas, tsv_rows
 
 MIN_NAME_COVERAGE = 0.5
@@ -67,20 +68,35 @@ class Index:
     parents: frozenset[str] = frozenset()
     synonyms: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
     anatomy: frozenset[str] = frozenset()
+    formation_words: frozenset[str] = frozenset()
+    """What a compound may end with: the index's words and the МКБ-О tumour names."""
 
     def query(self, words: list[str] | tuple[str, ...], context: tuple[str, ...] = ()) -> Query:
-        """A query from clause lemmas: stop words out, synonyms' wording added.
+        """A query from clause lemmas: stop words out, synonyms' wording and the words that
+        word formation links to (``icd10_expand``) added.
 
         ``context`` words (the finding a suspicion refers to) may be matched but are not
         counted as words the document has to explain.
         """
         sequence = list(words)
         match = set(sequence)
+        # What a word the index knows also stands for may be matched, but is not one more
+        # thing to explain («гемангиома печени» is D18.0 before it is D13.4); what an
+        # unknown word («нижнедолевой», «L1») stands for is that word.
+        secondary: set[str] = set()
+        for word in sequence:
+            linked = expansions(word, self.idf.keys(), self.anatomy)
+            match |= linked
+            if word in self.idf:
+                secondary |= linked
         replaced: set[str] = set()
+        worded: set[str] = set()
         for written, wording in self.synonyms:
             if find_near(sequence, written):
-                match.update(wording)
+                worded.update(wording)
                 replaced.update(written)
+        match |= worded
+        replaced |= secondary - worded - set(sequence)
         stop = _lemma_set("query_stopwords")
         match -= stop
         modifiers = _lemma_set("modifiers")
@@ -135,7 +151,8 @@ def _lemma_set(key: str) -> frozenset[str]:
     return frozenset(word for phrase in cues()[key] for word in lemmas(phrase))
 
 
-def _document_lemmas(text: str) -> frozenset[str]:
+def name_lemmas(text: str) -> frozenset[str]:
+    """Lemmas of a classification name, generic classification words left out."""
     return frozenset(lemmas(text)) - _lemma_set("name_stopwords")
 
 
@@ -149,6 +166,17 @@ _AND_TAIL_RE = re.compile(r"(?<!ый|ий|ой|ое|ая|ее|ые|ие|ых|и�
 _LIST_RE = re.compile(r"^(\w+), (\w+) и (\w+) (.*)$")
 _ALTERNATIVE_RE = re.compile(r"(\S+)\s+\[([^\]]*)\]")
 _OR_RE = re.compile(r"(\S+)\s+или\s+(\S+)")
+
+
+def vague_words() -> frozenset[str]:
+    """«другой», «уточненный»: name words that say only that something else was specified."""
+    return _lemma_set("vague_name_words")
+
+
+def bare_name(name: str) -> str:
+    """The name without what the code excludes («… без упоминания о …») and without its
+    parenthesised asides («(G99.2*)»)."""
+    return _OPTIONAL_RE.sub("", _EXCLUSION_RE.sub("", name))
 
 
 def name_variants(name: str) -> set[str]:
@@ -179,11 +207,11 @@ def icd10_index() -> Index:
     """The index, built on first use (about a second) and kept for the process."""
     sources: list[tuple[str, frozenset[str], bool]] = []
     for code, entry in nsi.mkb10().items():
-        full = _document_lemmas(entry.name)
-        readings = {_document_lemmas(variant) for variant in name_variants(entry.name)}
+        full = name_lemmas(entry.name)
+        readings = {name_lemmas(variant) for variant in name_variants(entry.name)}
         # A reading cut down to one word («Разрыв») would match far too much.
         sources += [(code, words, False) for words in readings if words == full or len(words) > 1]
-    sources += [(code, _document_lemmas(text), True) for text, code in tsv_rows(_PHRASINGS)]
+    sources += [(code, name_lemmas(text), True) for text, code in tsv_rows(_PHRASINGS)]
     sources = [source for source in sources if source[1]]
     frequency: dict[str, int] = defaultdict(int)
     for _, words, _ in sources:
@@ -205,6 +233,7 @@ def icd10_index() -> Index:
     index.anatomy = frozenset(
         w for entry in nsi.anatomy().values() for w in lemmas(entry.name)
     ) - _lemma_set("not_anatomy")
+    index.formation_words = frozenset(idf) | tumour_names().keys()
     index.synonyms = [
         (tuple(lemmas(written)), tuple(lemmas(wording))) for written, wording in tsv_rows(_SYNONYMS)
     ]

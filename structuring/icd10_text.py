@@ -23,6 +23,9 @@ _LABEL_RE = re.compile(r"[^\W\d_]+\d+")
 _CYRILLIC_RE = re.compile(r"[А-Яа-яЁё]")
 # Latin letters that look like Cyrillic ones: a dictated «pак» (Latin p) is «рак».
 _LOOKALIKES = str.maketrans("aceopxykmhtbACEOPXYKMHTB", "асеорхукмнтвАСЕОРХУКМНТВ")
+_ASIDE_RE = re.compile(r"\([^()]*\)")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+_HEADING_WORDS = 2
 _CLAUSE_RE = re.compile(r"[.;:!?\n]+|,\s+|\s+[-–—]\s+")
 # Vertebra labels are Latin («C6», «Th12», «L4»); a dictated Cyrillic «С6» means the same.
 _TO_LATIN = str.maketrans("асеорхкмнтвАСЕОРХКМНТВ", "aceopxkmhtbACEOPXKMHTB")
@@ -79,6 +82,24 @@ def clauses(text: str) -> list[str]:
     return [part.strip() for part in _CLAUSE_RE.split(text) if part.strip()]
 
 
+def main_and_detail(text: str) -> tuple[str, str]:
+    """The conclusion's statements, and what only elaborates them: asides in parentheses
+    («(артериальное усиление, вымывание …)») and what follows a colon within a sentence
+    («… непроходимости: множественные чаши Клойбера …»)."""
+    details = _ASIDE_RE.findall(text)
+    main = _ASIDE_RE.sub(" ", text)
+    kept: list[str] = []
+    for sentence in _SENTENCE_RE.split(main):
+        head, colon, tail = sentence.partition(":")
+        # «Заключение: …» opens with a heading, not with a statement.
+        if colon and len(head.split()) > _HEADING_WORDS:
+            details.append(tail)
+            kept.append(head)
+        else:
+            kept.append(sentence)
+    return " ".join(kept), "; ".join(part.strip(" ()") for part in details)
+
+
 def find(sequence: list[str], phrase: tuple[str, ...]) -> int:
     """Index of ``phrase`` as a contiguous run in ``sequence``, or -1."""
     size = len(phrase)
@@ -112,6 +133,10 @@ class Clause:
     """The clause negated something («без признаков …», «… не выявлено»)."""
     normal: bool
     """The clause states a study without pathology («патологии не выявлено»)."""
+    detail: bool = False
+    """An elaboration (parentheses, after a colon), not a statement of the conclusion."""
+    later: bool = False
+    """In a sentence after the first (or an elaboration): usually a secondary finding."""
 
 
 @cache
@@ -136,7 +161,7 @@ def _strip_negated(words: list[str]) -> tuple[list[str], bool]:
     return words, False
 
 
-def read_clause(text: str, position: int) -> Clause:
+def read_clause(text: str, position: int, detail: bool = False, later: bool = False) -> Clause:
     words = lemmas(text)
     normal = any(find_near(words, cue) for cue in _phrases("normal"))
     suspected = False
@@ -147,9 +172,22 @@ def read_clause(text: str, position: int) -> Clause:
             words, suspected = words[:at] + words[at + len(cue) :], True
     kept, negated = _strip_negated(words)
     # A clause that states normality names organs, not a disease to code.
-    return Clause(() if normal else tuple(kept), position, suspected, negated, normal)
+    return Clause(
+        () if normal else tuple(kept), position, suspected, negated, normal, detail, later
+    )
 
 
-def read_conclusion(text: str) -> list[Clause]:
-    """The conclusion's clauses in order, negation and suspicion marked."""
-    return [read_clause(part, i) for i, part in enumerate(clauses(text))]
+def read_conclusion(text: str) -> tuple[list[Clause], list[str]]:
+    """The conclusion's clauses, statements first and elaborations after them, negation and
+    suspicion marked; and the text of each."""
+    main, detail = main_and_detail(text)
+    sentences = [clauses(sentence) for sentence in _SENTENCE_RE.split(main)]
+    texts = [part for sentence in sentences for part in sentence]
+    first = len(sentences[0]) if sentences else 0
+    statements = len(texts)
+    texts += clauses(detail)
+    parsed = [
+        read_clause(part, i, detail=i >= statements, later=i >= first)
+        for i, part in enumerate(texts)
+    ]
+    return parsed, texts

@@ -68,7 +68,7 @@ def test_abstains_on_text_without_a_diagnosis(conclusion: str) -> None:
 
 
 def test_negated_words_are_not_searched() -> None:
-    clause = read_conclusion("Пневмония справа без признаков абсцедирования.")[0]
+    clause = read_conclusion("Пневмония справа без признаков абсцедирования.")[0][0]
     assert "пневмония" in clause.lemmas
     assert "абсцедирование" not in clause.lemmas
     assert clause.negated

@@ -1,0 +1,92 @@
+"""From a three-character МКБ-10 category to the subdivision a coder would enter.
+
+A document is coded at the most specific level the classification has: «Острый аппендицит»
+(K35) is entered as K35.8 «… другой и неуточненный» unless a peritonitis is described,
+«нижнедолевая пневмония» as J18.1 «Долевая пневмония …». Retrieval often ranks the category
+first (its name is the shortest full match), so the category is replaced by
+- the subdivision whose own words (those its name adds to the category's) the conclusion says,
+  when one says clearly more than the others;
+- otherwise the «неуточненный» subdivision, which is what an unspecified finding is coded as;
+- otherwise the category is kept (no subdivision fits and none is the unspecified one).
+A retrieved unspecified subdivision (M50.9) is treated as its category: «… с миелопатией» said
+elsewhere in the conclusion makes it M50.0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import cache
+
+from semd_templates import nsi
+from structuring.icd10_index import Index, bare_name, name_lemmas, vague_words
+from structuring.icd10_text import lemmas
+
+# The subdivision must be nearly all said by the conclusion (idf-weighted share of its own
+# words: I63.4 «… вызванный эмболией мозговых артерий» is not chosen on «мозговой артерии»
+# alone), and say clearly more than the runner-up, to be chosen on its words.
+MIN_OWN_COVERAGE = 0.8
+CLEAR_LEAD = 0.2
+_UNSPECIFIED = "неуточненный"
+
+
+@dataclass(frozen=True)
+class Leaf:
+    code: str
+    ambiguous: bool
+    """Two subdivisions fit about equally well: the choice is a guess."""
+
+
+@cache
+def _subdivisions() -> dict[str, tuple[str, ...]]:
+    children: dict[str, list[str]] = defaultdict(list)
+    for code in nsi.mkb10():
+        head, _, tail = code.partition(".")
+        if len(tail) == 1:
+            children[head].append(code)
+    return {head: tuple(sorted(codes)) for head, codes in children.items()}
+
+
+def _own_words(code: str, parent: str) -> frozenset[str]:
+    names = nsi.mkb10()
+    own = name_lemmas(bare_name(names[code].name)) - name_lemmas(names[parent].name)
+    return own - vague_words()
+
+
+def _unspecified(code: str, parent: str) -> bool:
+    """The subdivision for what is not specified (not merely a category about «неуточненный
+    уровень», whose every subdivision says so)."""
+    names = nsi.mkb10()
+    return _UNSPECIFIED in lemmas(names[code].name) and _UNSPECIFIED not in lemmas(
+        names[parent].name
+    )
+
+
+def category(code: str) -> str:
+    """The category of an unspecified subdivision (M50.9 → M50), any other code itself."""
+    head = code.split(".", 1)[0]
+    return head if head != code and _unspecified(code, head) else code
+
+
+def leaf(code: str, said: Collection[str], index: Index) -> Leaf:
+    """The subdivision of ``code`` (a category, or its unspecified subdivision, which a
+    sibling that the conclusion describes outranks) to propose given the words ``said``."""
+    code = category(code)
+    children = _subdivisions().get(code)
+    if not children:
+        return Leaf(code, ambiguous=False)
+    shares: list[tuple[float, str]] = []
+    for child in children:
+        own = _own_words(child, code)
+        total = sum(index.idf.get(w, 0.0) for w in own)
+        if total:
+            shares.append((sum(index.idf.get(w, 0.0) for w in own & set(said)) / total, child))
+    shares.sort(key=lambda item: (-item[0], item[1]))
+    if shares and shares[0][0] >= MIN_OWN_COVERAGE:
+        runner_up = shares[1][0] if len(shares) > 1 else 0.0
+        return Leaf(shares[0][1], ambiguous=shares[0][0] - runner_up < CLEAR_LEAD)
+    unspecified = [c for c in children if _unspecified(c, code)]
+    if unspecified:
+        return Leaf(unspecified[-1], ambiguous=False)
+    return Leaf(code, ambiguous=False)
