@@ -86,6 +86,9 @@ def _admitted(draft: Draft, gate: EvidenceGate, found: list[Replacement]) -> lis
             replacement.raw, replacement.text
         )
         reason = "doctor_rejected" if rejected else gate.refusal(candidate)
+        # A slip by ear is the recogniser's: typed text has other slips (keys, not sounds).
+        if reason is None and replacement.dictionary == SOUND_ALIKE and not draft.evidence.acoustic:
+            reason = "typed_text"
         if reason is None:
             admitted.append(replacement)
         else:
@@ -96,6 +99,8 @@ def _admitted(draft: Draft, gate: EvidenceGate, found: list[Replacement]) -> lis
 
 
 _MIXED_SCRIPT = MixedScriptRepair()
+SOUND_ALIKE = "morphology"
+"""``Replacement.dictionary`` of a word mended by sound from morphology (vocabularies.spelling)."""
 _PARTICLES = ParticleSplit()
 
 

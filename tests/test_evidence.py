@@ -97,3 +97,13 @@ def test_a_change_the_doctor_rejected_is_never_made_for_them(tmp_path: Path) -> 
     assert not UserLexicon.for_user(tmp_path, "dr-1", "other-clinic").refuses(
         "нижне далевой", "нижнедолевой"
     )
+
+
+def test_a_word_spelt_by_ear_is_mended_from_morphology_only_with_the_recogniser() -> None:
+    said = "признаки венозного застойа в малом круге"
+    words = [(w, 0.5) for w in said.split()]
+    assert "застоя" in postprocess(said, template_id="ct_chest", words=words).text
+    # typed text: a doctor's slip is a key, not a sound; left alone and reported
+    typed = postprocess(said, template_id="ct_chest")
+    assert "застойа" in typed.text
+    assert [w.raw for w in typed.withheld] == ["застойа"]

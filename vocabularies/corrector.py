@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from vocabularies.phonetic import phonetic_key
+from vocabularies.spelling import sound_alike_word
 
 _CYRILLIC = re.compile(r"[а-яёА-ЯЁ]+(?:-[а-яёА-ЯЁ]+)*")
 _MAX_WINDOW = 3
@@ -33,6 +34,8 @@ _MIN_COMPOUND_TAIL = 4
 _MAX_SHORT_PART = 3
 _MIN_COMPOUND_LENGTH = 9
 _COMPOUND_SCORE = 0.9
+_MORPHOLOGY = "morphology"
+"""The ``dictionary`` of a slip mended from Russian morphology, not a specialty dictionary."""
 _KEY_WEIGHT = 0.6
 """Sound-alike counts more than spelled-alike: Whisper misspells by ear («мененгемы»). At 0.5
 «гимотом», «мышилке» stayed; at 0.7 general text started to change (docs/dictionaries.md)."""
@@ -320,7 +323,25 @@ class NearMissCorrector:
             compound = self._after_acronym(words[start], start)
             if compound is not None:
                 candidates.append(compound)
-        return _best_non_overlapping(candidates)
+        chosen = _best_non_overlapping(candidates)
+        return sorted(chosen + self._sound_alike(words, eligible, chosen), key=lambda r: r.start)
+
+    def _sound_alike(
+        self, words: Sequence[str | None], eligible: list[bool], chosen: list[Replacement]
+    ) -> list[Replacement]:
+        """Words neither morphology nor a dictionary knows as they are, spelt by ear
+        («застойа» → «застоя»; the lexicon's guess at a lemma does not make them known)."""
+        covered = {i for r in chosen for i in range(r.start, r.end)}
+        mended: list[Replacement] = []
+        for position, word in enumerate(words):
+            if not eligible[position] or position in covered or str(word).lower() in self.index:
+                continue
+            form = sound_alike_word(str(word))
+            if form is not None:
+                raw = str(word)
+                text = _restore_case(raw, form)
+                mended.append(Replacement(position, position + 1, raw, text, 1.0, _MORPHOLOGY))
+        return mended
 
     def _after_acronym(self, word: str | None, position: int) -> Replacement | None:
         """«КТ-кортина» → «КТ-картина»: the abbreviation stays, the word after it is
