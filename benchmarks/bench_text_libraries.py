@@ -644,6 +644,7 @@ def recognised_grammar_changes(path: Path, dictations: dict[str, dict[str, Any]]
                     break
             verdicts[verdict] += 1
             verdicts[f"yargy {yargy_verdict}"] += 1
+            verdicts[f"{verdict}, yargy {yargy_verdict}"] += 1
             if len(examples) < 15:
                 examples.append(f"{raw_phrase} → {fixed_phrase}: {verdict}; yargy {yargy_verdict}")
     return {"verdicts": dict(verdicts), "examples": examples}
