@@ -664,7 +664,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.limit:
         dictations = dictations[: args.limit]
     clinical_path: Path = args.clinical or args.corpus.parent / "clinical_text" / CLINICAL
-    clinical = clinical_path.read_text(encoding="utf-8").splitlines() if clinical_path else []
+    clinical = (
+        clinical_path.read_text(encoding="utf-8").splitlines() if clinical_path.is_file() else []
+    )
     report: dict[str, Any] = {"dictations": len(dictations), "clinical_sentences": len(clinical)}
 
     pipeline.warm_up(["general"])
