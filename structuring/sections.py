@@ -9,6 +9,7 @@ recommendation phrasing («Консультация …», «Рекомендо�
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from structuring.events import CommandEvent
@@ -123,8 +124,13 @@ def _from_command_lines(lines: list[str], order: list[str]) -> Sections:
     )
 
 
-def _classify(text: str) -> Sections:
-    sentences = [_clean(s) for s in _SENTENCE_RE.findall(text) if _clean(s)]
+def split_sentences(text: str) -> list[str]:
+    """Sentences of final text: up to and with «.!?…», or a line."""
+    return [_clean(s) for s in _SENTENCE_RE.findall(text) if _clean(s)]
+
+
+def _classify(text: str, split: Callable[[str], list[str]] = split_sentences) -> Sections:
+    sentences = [s for s in split(text) if s]
     if not sentences:
         return Sections("", "", "", "", False)
     title = ""
