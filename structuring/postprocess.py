@@ -15,9 +15,11 @@ from structuring.confidence import WordProbability, attach_probabilities
 from structuring.events import CommandEvent, Correction, PostprocessResult, Withheld
 from structuring.itn import normalise_tokens
 from structuring.itn.tokens import Token, render, tokenize
+from vocabularies import numeral_compounds
 from vocabularies.corrector import Replacement
 from vocabularies.evidence import TEXT, Candidate, EvidenceGate, EvidencePolicy
 from vocabularies.loader import Vocabulary, load_vocabulary
+from vocabularies.numeral_compounds import NumeralCompounds
 from vocabularies.particles import ParticleSplit
 from vocabularies.script import MixedScriptRepair
 from vocabularies.specialties import SPECIALTIES, resolve_specialty
@@ -86,8 +88,10 @@ def _admitted(draft: Draft, gate: EvidenceGate, found: list[Replacement]) -> lis
             replacement.raw, replacement.text
         )
         reason = "doctor_rejected" if rejected else gate.refusal(candidate)
-        # A slip by ear is the recogniser's: typed text has other slips (keys, not sounds).
-        if reason is None and replacement.dictionary == SOUND_ALIKE and not draft.evidence.acoustic:
+        # A slip by ear or a figure for a spoken stem is the recogniser's: typed text has
+        # other slips (keys, not sounds), and «2-сторонний» is a writer's own shorthand.
+        heard_only = replacement.dictionary in _HEARD_ONLY
+        if reason is None and heard_only and not draft.evidence.acoustic:
             reason = "typed_text"
         if reason is None:
             admitted.append(replacement)
@@ -102,6 +106,7 @@ _MIXED_SCRIPT = MixedScriptRepair()
 SOUND_ALIKE = "morphology"
 """``Replacement.dictionary`` of a word mended by sound from morphology (vocabularies.spelling)."""
 _PARTICLES = ParticleSplit()
+_HEARD_ONLY = frozenset({SOUND_ALIKE, numeral_compounds.SOURCE})
 
 
 def correct(draft: Draft) -> Draft:
@@ -114,6 +119,7 @@ def correct(draft: Draft) -> Draft:
     finders = (
         _MIXED_SCRIPT,
         _PARTICLES,
+        NumeralCompounds(vocabulary.is_valid) if vocabulary else None,
         draft.user_lexicon,
         vocabulary.corrector if vocabulary else None,
         vocabulary.phrases if vocabulary else None,

@@ -20,3 +20,9 @@ def preposition_cases() -> dict[str, tuple[str, ...]]:
     """Each preposition → the cases it governs (pymorphy3 grammemes)."""
     raw = json.loads(RULES.read_text(encoding="utf-8"))["preposition_cases"]
     return {preposition: tuple(cases) for preposition, cases in raw.items()}
+
+
+def numeral_stems() -> dict[str, tuple[str, ...]]:
+    """A figure → the stems it stands for at the start of a compound («2» → «дву», «двух»)."""
+    raw = json.loads(RULES.read_text(encoding="utf-8"))["numeral_stems"]
+    return {figure: tuple(stems) for figure, stems in raw.items()}
