@@ -282,3 +282,19 @@ def test_millimetres_and_millilitres_follow_what_is_measured(heard: str, written
 )
 def test_recommendations_start_with_a_nominative_consultation(heard: str, written: str) -> None:
     assert normalise(heard) == written
+
+
+def test_compound_numeral_split_by_the_recogniser_is_joined() -> None:
+    assert normalise("до 20-й одного миллиметра") == "До 21 мм"
+    assert normalise("до 20-ти четырех мм") == "До 24 мм"
+    assert normalise("до 20-1 мм") == "До 21 мм"
+    # a plain tens figure, a range and an ordinal stay as they are
+    assert normalise("до 20-ти мм") == "До 20-ти мм"
+    assert normalise("от 2 до 4 мм") == "От 2 до 4 мм"
+    assert normalise("в 20-м веке") == "В 20-м веке"
+
+
+def test_lumbosacral_level_with_the_letter_heard_as_a_preposition() -> None:
+    assert normalise("протрузия диска L5 с 1") == "Протрузия диска L5-S1"
+    assert normalise("на уровне L5 эс 1") == "На уровне L5-S1"
+    assert normalise("L4 с 1") == "L4 с 1"  # S1 follows L5 only

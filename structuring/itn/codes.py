@@ -116,6 +116,23 @@ def _rewrite_spine(tokens: list[Token], index: int) -> tuple[Token, int] | None:
     return Token(code, "word"), end
 
 
+# The level below the last of a spine region: «L5 с 1» is L5-S1 (the recogniser heard the
+# letter «эс» as the preposition «с»; only S sounds like a word).
+_NEXT_REGION = {"L5": "S"}
+
+
+def _rewrite_lumbosacral(tokens: list[Token], index: int) -> tuple[Token, int] | None:
+    """«L5 с 1» / «L5 эс 1» → «L5-S1»."""
+    token = tokens[index]
+    region = _NEXT_REGION.get(token.text.upper()) if token.kind == "word" else None
+    if region is None or index + 2 >= len(tokens):
+        return None
+    number = _number_after(tokens, index + 2)
+    if fold(tokens[index + 1].text) not in {"с", "эс"} or number is None or number.text != "1":
+        return None
+    return Token(f"{token.text.upper()}-{region}1", "word"), index + 3
+
+
 _FIRST_WORDS: dict[int, frozenset[str]] = {}
 
 
@@ -169,6 +186,7 @@ def rewrite_codes(tokens: list[Token]) -> list[Token]:
             or _rewrite_phrase(tokens, index, _SEQUENCES)
             or _rewrite_ct_grade(tokens, index)
             or _rewrite_spine(tokens, index)
+            or _rewrite_lumbosacral(tokens, index)
         )
         if rewritten is not None:
             token, index = rewritten

@@ -162,12 +162,43 @@ def _suffixed_ordinal(token: Token) -> Token | None:
     return Token(match.group(1), "word", number=True, ordinal=True, spoken=token.text)
 
 
+# «20-й одного», «20-ти четырех», «20-1»: the recogniser wrote the tens of a compound numeral
+# as a figure with a case ending (or a hyphen) and the units apart. A range never descends.
+_SPLIT_TENS = re.compile(r"([2-9]0)-(?:й|ти|и|ью|ого|ом|м)")
+_TENS_HYPHEN_UNITS = re.compile(r"([2-9]0)-([1-9])")
+
+
+def _joined_tens(tokens: list[Token], index: int) -> tuple[Token, int] | None:
+    """The compound numeral the recogniser split at ``index``, and the index after it."""
+    token = tokens[index]
+    if token.kind != "word" or token.number:
+        return None
+    hyphenated = _TENS_HYPHEN_UNITS.fullmatch(token.text)
+    if hyphenated is not None:
+        value = int(hyphenated[1]) + int(hyphenated[2])
+        return Token(str(value), "word", number=True, spoken=token.text), index + 1
+    tens = _SPLIT_TENS.fullmatch(token.text)
+    if tens is None or index + 1 >= len(tokens):
+        return None
+    units = parse_number(tokens, index + 1)
+    if units is None or units.ordinal or not 1 <= units.value <= 9 or units.words != 1:
+        return None
+    spoken = " ".join(t.text for t in tokens[index : units.end])
+    value = int(tens[1]) + int(units.value)
+    return Token(str(value), "word", number=True, spoken=spoken), units.end
+
+
 def convert_numbers(tokens: list[Token]) -> list[Token]:
     """Every number phrase becomes one digit token (``spoken`` keeps the words)."""
     out: list[Token] = []
     index = 0
     while index < len(tokens):
         token = tokens[index]
+        joined = _joined_tens(tokens, index)
+        if joined is not None:
+            out.append(joined[0])
+            index = joined[1]
+            continue
         suffixed = _suffixed_ordinal(token)
         if suffixed is not None:
             out.append(suffixed)
