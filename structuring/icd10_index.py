@@ -85,7 +85,7 @@ class Index:
         # unknown word («нижнедолевой», «L1») stands for is that word.
         secondary: set[str] = set()
         for word in sequence:
-            linked = expansions(word, self.idf.keys(), self.anatomy)
+            linked = expansions(word, self.formation_words, self.anatomy)
             match |= linked
             if word in self.idf:
                 secondary |= linked
