@@ -26,6 +26,7 @@ _LOOKALIKES = str.maketrans("aceopxykmhtbACEOPXYKMHTB", "асеорхукмнт�
 _ASIDE_RE = re.compile(r"\([^()]*\)")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 _HEADING_WORDS = 2
+_COMBINING_HYPHEN_RE = re.compile(r"\b([А-Яа-яЁё]+[оеОЕ])-([А-Яа-яЁё]+)")
 _CLAUSE_RE = re.compile(r"[.;:!?\n]+|,\s+|\s+[-–—]\s+")
 # Vertebra labels are Latin («C6», «Th12», «L4»); a dictated Cyrillic «С6» means the same.
 _TO_LATIN = str.maketrans("асеорхкмнтвАСЕОРХКМНТВ", "aceopxkmhtbACEOPXKMHTB")
@@ -73,8 +74,12 @@ def lemma(word: str) -> str:
 
 
 def lemmas(text: str) -> list[str]:
-    """Lemmas of ``text`` in order."""
-    return [lemma(_fold(word)) for word in _WORD_RE.findall(text)]
+    """Lemmas of ``text`` in order; after them, the fused lemma of each hyphenated compound
+    whose first part is a combining form («верхне-наружного» is also «верхненаружный», as
+    МКБ-10 writes it)."""
+    found = [lemma(_fold(word)) for word in _WORD_RE.findall(text)]
+    fused = [lemma(_fold(first + rest)) for first, rest in _COMBINING_HYPHEN_RE.findall(text)]
+    return found + fused
 
 
 def clauses(text: str) -> list[str]:

@@ -64,3 +64,9 @@ def test_asides_and_colon_elaborations_are_details() -> None:
     assert "уровни жидкости" in detail and "до 5 уровней" in detail
     main, _ = main_and_detail("Заключение: острый аппендицит.")
     assert "аппендицит" in main  # a heading before the colon, not a statement
+
+
+def test_hyphenated_combining_form_meets_the_fused_name() -> None:
+    assert "верхненаружный" in lemmas("верхне-наружного квадранта")
+    top = suggest_icd10("Рак верхне-наружного квадранта левой молочной железы.").top
+    assert top is not None and top.code == "C50.4"
