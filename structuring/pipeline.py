@@ -15,7 +15,13 @@ from structuring.measurements import extract_measurements
 from structuring.report import Coded, Icd10, Icd10Candidate, StructuredReport
 from structuring.scores import extract_score
 from structuring.sections import Sections, split_sections
-from structuring.study_kind import AreaTerm, detect_area, detect_modality, detect_template
+from structuring.study_kind import (
+    AreaTerm,
+    area_name,
+    detect_area,
+    detect_modality,
+    detect_template,
+)
 
 # Used when neither the caller nor the text says which study this is.
 FALLBACK_TEMPLATE = "ct_chest"
@@ -65,7 +71,7 @@ def structure(
         modality = template.default_modality
     if area is not None and area.region not in template.detect.regions:
         area = None
-    return _build_report(sections, template, detected, modality, area)
+    return _build_report(sections, template, detected, modality, area, head=head)
 
 
 def _first_sentence(text: str) -> str:
@@ -73,7 +79,13 @@ def _first_sentence(text: str) -> str:
 
 
 def _build_report(
-    sections: Sections, template: Template, detected: bool, modality: str, area: AreaTerm | None
+    sections: Sections,
+    template: Template,
+    detected: bool,
+    modality: str,
+    area: AreaTerm | None,
+    *,
+    head: str,
 ) -> StructuredReport:
     suggestion = suggest_icd10(sections.conclusion, modality)
     icd = suggestion.top
@@ -82,7 +94,7 @@ def _build_report(
         template_detected=detected,
         title=sections.title,
         modality=modality,
-        area=area.area if area else template.default_area,
+        area=area_name(head, area, template.default_area),
         contrast=contrast_used(sections.title, sections.findings),
         laterality=extract_laterality(sections.title, sections.findings, sections.conclusion),
         findings=sections.findings,
@@ -141,7 +153,6 @@ def live_fields(text_so_far: str, template_id: str | None = None) -> dict[str, o
     values["modality"] = (
         modality if modality in template.detect.modalities else (template.default_modality)
     )
-    values["area"] = (
-        area.area if area and area.region in template.detect.regions else (template.default_area)
-    )
+    fitting = area if area and area.region in template.detect.regions else None
+    values["area"] = area_name(head, fitting, template.default_area)
     return values

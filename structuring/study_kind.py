@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from semd_templates import Template, list_templates
+from structuring.area_phrase import title_area
 
 # Order matters only for overlapping words: the earliest match in the text wins.
 _MODALITY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -114,6 +115,18 @@ def detect_area(text: str) -> AreaTerm | None:
         if match and (best is None or (match.start(), index) < (best[0], best[1])):
             best = (match.start(), index, term)
     return best[2] if best else None
+
+
+def area_name(title: str, term: AreaTerm | None, default: str) -> str:
+    """The area field: the vocabulary's name when it covers all the title says
+    («тазобедренных суставов» → «тазобедренный сустав»), else the title's own phrase in the
+    nominative («грудной аорты» → «грудная аорта»), else ``term``'s area or ``default``."""
+    phrase = title_area(title)
+    if phrase is None:
+        return term.area if term else default
+    name, source = phrase
+    covered = term.pattern.fullmatch(source) if term else None
+    return term.area if term and covered else name
 
 
 def detect_template(modality: str | None, area: AreaTerm | None) -> Template | None:

@@ -1,0 +1,102 @@
+"""The examined area as the title words it: «… томография грудной аорты …» → «грудная аорта».
+
+A title names the study («компьютерная томография», «УЗИ», «рентгенография») and then, in the
+genitive, what was examined. That noun phrase, put in the nominative up to its head noun
+(«грудного и поясничного отделов позвоночника» → «грудной и поясничный отделы
+позвоночника»), is the area however the doctor worded it; sides are the laterality field's
+business and are left out. The phrase ends at a preposition («с контрастированием», «в двух
+проекциях») or punctuation.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pymorphy3
+
+_STUDY_RE = re.compile(
+    r"томограф\w*|рентгенограф\w*|\bУЗИ\b|ультразвуков\w+ исследовани\w+|сонограф\w*|"
+    r"\bМСКТ\b|\bМРТ\b|\bКТ\b|сцинтиграф\w*|денситометр\w*|флюорограф\w*|маммограф\w*|"
+    r"рентгеноскоп\w*|исследовани\w+",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*|[,.;:()]|\S+")
+_SIDES = frozenset({"левый", "правый", "оба", "обе", "двух", "обоих", "обеих"})
+_JOINERS = frozenset({"и"})
+_BOTH = frozenset({"обеих", "обоих"})
+_MAX_WORDS = 8
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+def _genitive(word: str) -> pymorphy3.analyzer.Parse | None:
+    """The word's genitive reading as an adjective or noun, if it has one (a preposition
+    has none: «с», «в» end the phrase)."""
+    parses = _morph().parse(word)
+    if any(parse.tag.POS in {"PREP", "CONJ", "PRCL"} for parse in parses):
+        return None
+    for parse in parses:
+        if parse.tag.case == "gent" and parse.tag.POS in {"NOUN", "ADJF", "PRTF"}:
+            return parse
+    return None
+
+
+def _nominative(parse: pymorphy3.analyzer.Parse, original: str) -> str:
+    number = parse.tag.number or "sing"
+    inflected = parse.inflect({"nomn", number})
+    if inflected is None:
+        return original
+    word = str(inflected.word)
+    # pymorphy3 loses the hyphen of «пояснично-крестцового»: keep the written first part
+    if "-" in original and "-" not in word:
+        head = original.rsplit("-", 1)[0]
+        return f"{head}-{word[len(head.replace('-', '')) :]}"
+    return word
+
+
+def title_area(title: str) -> tuple[str, str] | None:
+    """(area in the nominative, the genitive words it came from, sides left out), or None
+    when the title names no examined object after the study."""
+    study = _STUDY_RE.search(title)
+    if study is None:
+        return None
+    words = _WORD_RE.findall(title[study.end() :])
+    kept: list[tuple[str, pymorphy3.analyzer.Parse | None]] = []
+    head_seen = False
+    for word in words[:_MAX_WORDS]:
+        # «грудного и поясничного отделов»: «и» inside the phrase; after its head noun «и»
+        # adds another area («головного мозга и костей черепа»): the first one is the area.
+        if word.lower() in _JOINERS and kept and not head_seen:
+            kept.append((word, None))
+            continue
+        if word.lower() in _BOTH:
+            continue  # «обеих молочных желёз»: a side, not part of the area
+        parse = _genitive(word.lower())
+        if parse is None:
+            break
+        kept.append((word, parse))
+        head_seen = head_seen or parse.tag.POS == "NOUN"
+    while kept and kept[-1][1] is None:
+        kept.pop()
+    if not kept:
+        return None
+    source = " ".join(
+        word for word, parse in kept if parse is None or parse.normal_form not in _SIDES
+    )
+    named: list[str] = []
+    head_seen = False
+    for word, parse in kept:
+        if parse is not None and parse.normal_form in _SIDES:
+            continue
+        if parse is None or head_seen:
+            named.append(word.lower())
+            continue
+        named.append(_nominative(parse, word.lower()))
+        head_seen = parse.tag.POS == "NOUN"
+    if not head_seen:
+        return None
+    return " ".join(named), source
