@@ -15,6 +15,9 @@ from functools import lru_cache
 
 import pymorphy3
 
+from semd_templates import nsi
+from structuring.icd10_expand import compound_tail
+
 _STUDY_RE = re.compile(
     r"томограф\w*|рентгенограф\w*|\bУЗИ\b|ультразвуков\w+ исследовани\w+|сонограф\w*|"
     r"\bМСКТ\b|\bМРТ\b|\bКТ\b|сцинтиграф\w*|денситометр\w*|флюорограф\w*|маммограф\w*|"
@@ -25,7 +28,27 @@ _WORD_RE = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*|[,.;:()]|\S+")
 _SIDES = frozenset({"левый", "правый", "оба", "обе", "двух", "обоих", "обеих"})
 _JOINERS = frozenset({"и"})
 _BOTH = frozenset({"обеих", "обоих"})
+_GENERIC_HEADS = frozenset({"орган", "отдел", "сустав", "кость"})
 _MAX_WORDS = 8
+
+
+@lru_cache(maxsize=1)
+def _anatomy_words() -> frozenset[str]:
+    """Nouns of the anatomy directory (FNSI 11.1477) and of the organ-system words a title
+    uses: the head of an area is one («аорта», «ключица», «органы»)."""
+    morph = _morph()
+    words = {
+        morph.parse(word)[0].normal_form.replace("ё", "е")
+        for entry in nsi.anatomy().values()
+        for word in re.findall(r"[А-Яа-яЁё]+", entry.name.lower())
+    }
+    return frozenset(words | _GENERIC_HEADS)
+
+
+def _anatomical(lemma: str) -> bool:
+    """An anatomy word, a side, or a compound ending in one («грудо|поясничный»)."""
+    words = _anatomy_words()
+    return lemma in words or lemma in _SIDES or compound_tail(lemma, words) is not None
 
 
 @lru_cache(maxsize=1)
@@ -89,6 +112,7 @@ def title_area(title: str) -> tuple[str, str] | None:
     )
     named: list[str] = []
     head_seen = False
+    head_noun = ""
     for word, parse in kept:
         if parse is not None and parse.normal_form in _SIDES:
             continue
@@ -97,6 +121,11 @@ def title_area(title: str) -> tuple[str, str] | None:
             continue
         named.append(_nominative(parse, word.lower()))
         head_seen = parse.tag.POS == "NOUN"
-    if not head_seen:
+        head_noun = parse.normal_form.replace("ё", "е")
+    lemmas = [parse.normal_form.replace("ё", "е") for _, parse in kept if parse is not None]
+    # Every word an anatomical one, and more than a bare «сустав»: misheard titles («голова
+    # нового мозга») make no area.
+    anatomical = all(_anatomical(lemma) for lemma in lemmas)
+    if not head_seen or not anatomical or (len(named) == 1 and head_noun in _GENERIC_HEADS):
         return None
     return " ".join(named), source

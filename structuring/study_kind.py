@@ -118,15 +118,20 @@ def detect_area(text: str) -> AreaTerm | None:
 
 
 def area_name(title: str, term: AreaTerm | None, default: str) -> str:
-    """The area field: the vocabulary's name when it covers all the title says
+    """The area field: the vocabulary's name when the title's phrase starts with it
     («тазобедренных суставов» → «тазобедренный сустав»), else the title's own phrase in the
     nominative («грудной аорты» → «грудная аорта»), else ``term``'s area or ``default``."""
     phrase = title_area(title)
     if phrase is None:
         return term.area if term else default
     name, source = phrase
-    covered = term.pattern.fullmatch(source) if term else None
-    return term.area if term and covered else name
+    known = term.pattern.search(source) if term else None
+    if term is not None and (known is None or known.start() == 0):
+        # What follows a known area is another area or, in recognised speech, noise
+        # («органов грудной клетки бесконтрастного усиления»); only words before it
+        # («грудного и поясничного отделов», «грудо|поясничного») make it another area.
+        return term.area
+    return name
 
 
 def detect_template(modality: str | None, area: AreaTerm | None) -> Template | None:
