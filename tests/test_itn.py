@@ -298,3 +298,13 @@ def test_lumbosacral_level_with_the_letter_heard_as_a_preposition() -> None:
     assert normalise("протрузия диска L5 с 1") == "Протрузия диска L5-S1"
     assert normalise("на уровне L5 эс 1") == "На уровне L5-S1"
     assert normalise("L4 с 1") == "L4 с 1"  # S1 follows L5 only
+
+
+def test_whisper_full_stop_for_a_spoken_tochka_ends_the_sentence() -> None:
+    # «… 6 мм. Суставные …»: Whisper wrote the spoken «точка» as «.»; a window's own «.»
+    # before a lower-case continuation is still dropped.
+    text = normalise("отломка на 6 мм. Суставные поверхности конгруэнтны точка")
+    assert text == "Отломка на 6 мм. Суставные поверхности конгруэнтны."
+    assert normalise("структура 7 мм. с акустической тенью точка") == (
+        "Структура 7 мм с акустической тенью."
+    )

@@ -140,7 +140,8 @@ def _mark_at(tokens: list[Token], index: int) -> tuple[str, int] | None:
 
 
 def apply_dictated_punctuation(tokens: list[Token]) -> list[Token]:
-    """Replace spoken marks; if any were spoken, drop Whisper's clause punctuation."""
+    """Replace spoken marks; if any were spoken, drop Whisper's clause punctuation (except a
+    full stop that stands for a spoken «точка»)."""
     tokens = canonical_command_words(tokens)
     out: list[Token] = []
     index, dictated = 0, False
@@ -158,12 +159,28 @@ def apply_dictated_punctuation(tokens: list[Token]) -> list[Token]:
     return drop_whisper_punctuation(out) if dictated else out
 
 
+def _heard_full_stop(tokens: list[Token], index: int) -> bool:
+    """Whisper's «.» that stands for a spoken «точка»: a capitalised word follows (a window's
+    own closing «.» is followed by a lower-case continuation) and no dictated mark precedes
+    it (Whisper often adds «.» after «точка» too)."""
+    token = tokens[index]
+    if token.kind != "punct" or token.dictated or token.text != ".":
+        return False
+    before = tokens[index - 1] if index else None
+    after = tokens[index + 1] if index + 1 < len(tokens) else None
+    if before is None or before.kind != "word" or after is None or after.kind != "word":
+        return False
+    return after.text[:1].isupper() and after.text[1:2].islower()
+
+
 def drop_whisper_punctuation(tokens: list[Token]) -> list[Token]:
     out: list[Token] = []
     after_dropped_end = False
-    for token in tokens:
+    for index, token in enumerate(tokens):
         current = token
         if current.text == ":" and out and fold(out[-1].text) in _SECTION_WORDS:
+            current = current.copy(dictated=True)
+        if _heard_full_stop(tokens, index):
             current = current.copy(dictated=True)
         if current.kind == "punct" and not current.dictated and current.text in _WHISPER_MARKS:
             after_dropped_end = after_dropped_end or current.text in SENTENCE_END
