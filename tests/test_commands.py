@@ -133,3 +133,13 @@ def test_ordinary_words_like_commands_stay() -> None:
     assert postprocess(text, correct=False).text == text
     text = "Определяются 2 точки окостенения."
     assert postprocess(text, correct=False).text == text
+
+
+def test_command_with_a_stray_short_word_inside_it() -> None:
+    text = postprocess(
+        "Описание двоеточек в левом углу образование точка "
+        "удалить в последние предложения в правом углу образование точка",
+        template_id="mri_brain",
+    ).text
+    assert "левом" not in text and "Удалить" not in text
+    assert "правом углу образование" in text

@@ -48,7 +48,7 @@ _MARK_FIRST_WORDS = frozenset(phrase[0] for phrase, _ in DICTATED_MARKS)
 # точки», «двоеточи», «запитая», «следующие поли»); every pattern still needs the whole
 # phrase, so an ordinary sentence cannot match («следующие поля» is not a command).
 _VARIANTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    ((r"двоеточи[еяй]?",), ("двоеточие",)),
+    ((r"двоеточ(?:и[еяй]?|ек|ка)",), ("двоеточие",)),
     ((r"двое", r"и", r"точ(?:ки|ек|ей|и|ка)"), ("двоеточие",)),
     ((r"двое", r"точ(?:ки|ек|ей|и|ка)"), ("двоеточие",)),
     ((r"зап[еи]тая",), ("запятая",)),
@@ -99,6 +99,9 @@ def canonical_command_words(tokens: list[Token]) -> list[Token]:
     return out
 
 
+_STRAY_WORDS = frozenset({"в", "и", "а", "на", "же"})
+
+
 def _match_patterns(
     tokens: list[Token], start: int, patterns: tuple[re.Pattern[str], ...]
 ) -> int | None:
@@ -111,7 +114,15 @@ def _match_patterns(
                 index += 1
         if index >= len(tokens) or tokens[index].kind != "word":
             return None
-        if not pattern.fullmatch(fold(tokens[index].text)):
+        text = fold(tokens[index].text)
+        # «удалить в последние предложения»: one stray short word the recogniser inserted
+        # inside a phrase (never before its first word, and the phrase must still follow).
+        if position and not pattern.fullmatch(text) and text in _STRAY_WORDS:
+            index += 1
+            if index >= len(tokens) or tokens[index].kind != "word":
+                return None
+            text = fold(tokens[index].text)
+        if not pattern.fullmatch(text):
             return None
         index += 1
     return index
