@@ -308,3 +308,11 @@ def test_whisper_full_stop_for_a_spoken_tochka_ends_the_sentence() -> None:
     assert normalise("структура 7 мм. с акустической тенью точка") == (
         "Структура 7 мм с акустической тенью."
     )
+
+
+def test_size_written_as_a_decimal_by_the_recogniser() -> None:
+    assert normalise("почка размером 121,54 мм") == "Почка размером 121 × 54 мм"
+    # a measurement to the tenth, a small one, or another unit stays a decimal
+    assert normalise("толщина 12,5 мм") == "Толщина 12,5 мм"
+    assert normalise("толщина 2,25 мм") == "Толщина 2,25 мм"
+    assert normalise("объём 12,34 мл") == "Объём 12,34 мл"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from structuring.itn.tokens import Token, fold, is_word
 
 # (spoken words as stems, each matched with startswith on folded words) → symbol.
@@ -97,8 +99,27 @@ def _hyphenated_sizes(tokens: list[Token]) -> list[Token]:
     return out
 
 
+_SIZE_AS_DECIMAL = re.compile(r"(\d{2,3}),(\d{2})")
+
+
+def _sizes_written_as_decimals(tokens: list[Token]) -> list[Token]:
+    """«размером 121,54 мм»: the recogniser wrote «121 на 54» as a decimal. Millimetres to
+    the hundredth on a structure of 10 mm or more is no radiology measurement; the two
+    numbers are a size."""
+    out: list[Token] = []
+    for index, token in enumerate(tokens):
+        decimal = _SIZE_AS_DECIMAL.fullmatch(token.text) if token.number else None
+        unit = _unit_at(tokens, index + 1) if index + 1 < len(tokens) else None
+        if decimal is not None and unit is not None and unit[0] == "мм":
+            size = f"{decimal[1]} × {decimal[2]}"
+            out.append(Token(size, "word", number=True, spoken=token.spoken or token.text))
+        else:
+            out.append(token)
+    return out
+
+
 def rewrite_measures(tokens: list[Token]) -> list[Token]:
-    tokens = _hyphenated_sizes(_attach_signs(tokens))
+    tokens = _sizes_written_as_decimals(_hyphenated_sizes(_attach_signs(tokens)))
     out: list[Token] = []
     index = 0
     while index < len(tokens):
