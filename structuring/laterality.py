@@ -32,7 +32,8 @@ _UNPAIRED_PART_RE = re.compile(
     r"ветв\w* воротной|полови\w* печени)",
     re.IGNORECASE,
 )
-_LOBE_RE = re.compile(r"^\s*дол(?:я|и|е|ю|ей|ям|ях|ями)\b", re.IGNORECASE)
+# «доле», and «долер» as the recogniser writes it at a window's end
+_LOBE_RE = re.compile(r"^\s*дол(?:я|и|е|ю|ей|ям|ях|ями|ер)\b", re.IGNORECASE)
 NORMAL_RE = re.compile(
     r"без (?:особенностей|очаговых|патологическ|изменений|признаков)|не изменен|свобод\w*|"
     r"\bцел\w*\b|не смещен|не расширен|не увеличен|прослеживаются|обычн\w+ (?:формы|размеров)",
@@ -41,21 +42,28 @@ NORMAL_RE = re.compile(
 _CLAUSE_RE = re.compile(r"[,;.]\s+(?=[А-ЯЁA-Zа-яё])")
 
 
-def sides(text: str) -> set[str]:
-    """Sides named in ``text``: a subset of {"left", "right", "both"}."""
+def sides(text: str, before: str = "") -> set[str]:
+    """Sides named in ``text``: a subset of {"left", "right", "both"}. ``before``: the text
+    preceding it, read only to tell whose lobe a «правая доля» is."""
     found: set[str] = set()
+    context = f"{before} {text}" if before else text
+    shift = len(context) - len(text)
     for match in _SIDE_RE.finditer(text):
         after = text[match.end() : match.end() + 60]
         if _UNPAIRED_PART_RE.match(after):
             continue
-        if _LOBE_RE.match(after) and re.search(r"печен", _sentence_around(text, match.start())):
+        around = _sentence_around(context, match.start() + shift)
+        if _LOBE_RE.match(after) and re.search(r"печен", around):
             continue
         found.add(match.lastgroup or "")
     return found
 
 
 def _sentence_around(text: str, position: int) -> str:
-    start = max(text.rfind(".", 0, position), 0)
+    """The sentence holding ``position`` and the one before it («Печень увеличена. Размер
+    правой доли 168 мм»: the lobe is the liver's)."""
+    end_of_previous = text.rfind(".", 0, position)
+    start = max(text.rfind(".", 0, max(end_of_previous, 0)), 0)
     end = text.find(".", position)
     return text[start : end if end != -1 else len(text)].lower()
 
@@ -75,8 +83,10 @@ def extract_laterality(title: str, findings: str, conclusion: str) -> Laterality
     if first is not None:
         return first
     pooled = sides(conclusion)
+    previous = ""
     for sentence in re.split(r"(?<=[.!?])\s+", findings):
         if not NORMAL_RE.search(sentence):
-            pooled |= sides(sentence)
+            pooled |= sides(sentence, previous)
+        previous = sentence
     pooled |= sides(title)
     return _verdict(pooled) or NONE

@@ -105,3 +105,11 @@ def test_rads_categories_as_the_recogniser_writes_them() -> None:
     assert extract_score("birads", "узел, Тирадс 4.") is None  # TI-RADS, not BI-RADS
     assert extract_score("birads", "BI-RADS 7") is None  # out of range
     assert extract_score("birads", "в 2 проекциях, размером 1,5 см") is None
+
+
+def test_liver_lobe_named_in_the_sentence_after_the_liver_is_no_side() -> None:
+    findings = "Печень увеличена. Косой вертикальный размер правой доли 168 мм."
+    assert extract_laterality("УЗИ органов брюшной полости", findings, "Гепатомегалия.") == ""
+    assert extract_laterality("КТ органов грудной клетки", "Очаг в правой доле.", "Очаг.") == (
+        "справа"
+    )
