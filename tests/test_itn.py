@@ -316,3 +316,14 @@ def test_size_written_as_a_decimal_by_the_recogniser() -> None:
     assert normalise("толщина 12,5 мм") == "Толщина 12,5 мм"
     assert normalise("толщина 2,25 мм") == "Толщина 2,25 мм"
     assert normalise("объём 12,34 мл") == "Объём 12,34 мл"
+
+
+def test_names_codes_and_typed_sizes_stay_whole() -> None:
+    assert normalise("с 99mTc-пертехнетатом и 18F-ФДГ") == "С 99mTc-пертехнетатом и 18F-ФДГ"
+    assert normalise("код I26.9, узел 12х8 мм") == "Код I26.9, узел 12 × 8 мм"
+    assert normalise("узел 10x12 мм") == "Узел 10 × 12 мм"
+
+
+def test_a_mass_is_no_volume() -> None:
+    assert normalise("объёмное образование 45 мм") == "Объёмное образование 45 мм"
+    assert normalise("объём гематомы 12 мм") == "Объём гематомы 12 мл"

@@ -47,17 +47,33 @@ _MIN_PREFIXED_REST = 4
 
 
 def is_valid_form(word: str, is_known: Callable[[str], bool]) -> bool:
-    """A word form a doctor may have meant: ``is_known`` (the dictionaries and morphology), or
-    a known combining prefix before such a word («дообследование», «внутрипочечного»,
-    «криолечение»): prefixes make words no dictionary lists."""
+    """A word form a doctor may have meant: ``is_known`` (the dictionaries and morphology), an
+    adverb of such an adjective («метаболически»), or a known combining prefix before such a
+    word («дообследование», «внутрипочечного», «криолечение»): prefixes and adverbs make
+    words no dictionary lists."""
     folded = word.lower().replace("ё", "е")
-    if is_known(folded):
+    if is_known(folded) or _adverb_of_known_adjective(folded, is_known):
         return True
     for prefix in _combining_prefixes():
         rest = folded[len(prefix) :]
         if folded.startswith(prefix) and len(rest) >= _MIN_PREFIXED_REST and is_known(rest):
             return True
     return False
+
+
+# Adverbs Russian makes from any adjective: «метаболически» (метаболический), «субплеврально»
+# (субплевральный). A dictionary lists the adjective; the adverb is as valid.
+_ADVERB_ENDINGS = (("ски", "ский"), ("но", "ный"), ("то", "тый"))
+_MIN_ADVERB = 6
+
+
+def _adverb_of_known_adjective(word: str, is_known: Callable[[str], bool]) -> bool:
+    if len(word) < _MIN_ADVERB:
+        return False
+    return any(
+        word.endswith(ending) and is_known(word[: -len(ending)] + adjective)
+        for ending, adjective in _ADVERB_ENDINGS
+    )
 
 
 @lru_cache(maxsize=1)

@@ -163,7 +163,9 @@ _LINEAR_STEMS = (
     "калибр",
     "диастаз",
 )
-_VOLUME_STEMS = ("объем", "объём", "введен", "вводим")
+_VOLUME_STEMS = ("объем", "введен", "вводим")
+# «объёмное образование» is a mass, not a volume
+_NOT_VOLUME_STEMS = ("объемн",)
 _CLAUSE_END = frozenset({".", ",", ";", ":", "!", "?", "\n", "\n\n"})
 
 
@@ -174,7 +176,9 @@ def _clause_stems(tokens: list[Token], index: int) -> tuple[bool, bool]:
     while position >= 0 and tokens[position].text not in _CLAUSE_END:
         text = fold(tokens[position].text)
         linear = linear or text.startswith(_LINEAR_STEMS)
-        volume = volume or text.startswith(_VOLUME_STEMS)
+        volume = volume or (
+            text.startswith(_VOLUME_STEMS) and not text.startswith(_NOT_VOLUME_STEMS)
+        )
         position -= 1
     return linear, volume
 

@@ -14,8 +14,13 @@ TokenKind = Literal["word", "punct", "break"]
 
 # Numbers keep their inner separators ("1,2", "12.05.2023"); words keep inner hyphens and
 # apostrophes ("лобно-теменной", "BI-RADS", "L4-L5"); a sign glued to a number stays with it.
+# A figure glued to Latin letters is a name, not a number: nuclides («99mTc», «18F-ФДГ»),
+# «3D» (but «10x12» is a size).
+# An МКБ-10 code keeps its dot («I26.9»).
 _TOKEN_RE = re.compile(
-    r"(?:(?<![\w])[+−])?\d+(?:[.,]\d+)*(?:[-–][\w]+)*"
+    r"[A-Z]\d{2}\.\d{1,2}(?!\w)"
+    r"|\d+(?![xX]\d)[A-Za-z]\w*(?:[-–]\w+)*"
+    r"|(?:(?<![\w])[+−])?\d+(?:[.,]\d+)*(?:[-–][\w]+)*"
     r"|\w+(?:[-–'’]\w+)*"
     r"|\n+"
     r"|\.\.\.|…|[^\w\s]"
@@ -61,9 +66,14 @@ def punct(text: str, *, dictated: bool = False) -> Token:
     return Token(text, "break" if text.startswith("\n") else "punct", dictated=dictated)
 
 
+# «12х8 мм», «10x12»: a typed size's times sign glued to its numbers.
+_GLUED_TIMES_RE = re.compile(r"(?<=\d)\s*[xXхХ×*]\s*(?=\d)")
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
-    for match in _TOKEN_RE.finditer(text.replace("\r\n", "\n")):
+    text = _GLUED_TIMES_RE.sub(" × ", text.replace("\r\n", "\n"))
+    for match in _TOKEN_RE.finditer(text):
         piece = match.group()
         if piece.startswith("\n"):
             tokens.append(Token("\n\n" if len(piece) > 1 else "\n", "break"))
