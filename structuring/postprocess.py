@@ -78,6 +78,14 @@ def _apply(tokens: list[Token], found: list[Replacement], source: str | None) ->
     return corrections[::-1]
 
 
+def _typed_name(draft: Draft, replacement: Replacement) -> bool:
+    if replacement.start == 0 or replacement.end - replacement.start != 1:
+        return False
+    word = draft.tokens[replacement.start].text
+    before = draft.tokens[replacement.start - 1]
+    return before.kind == "word" and word[:1].isupper() and word[1:].islower()
+
+
 def _admitted(draft: Draft, gate: EvidenceGate, found: list[Replacement]) -> list[Replacement]:
     """The replacements the evidence gate admits; the others are recorded as withheld."""
     admitted = []
@@ -93,6 +101,10 @@ def _admitted(draft: Draft, gate: EvidenceGate, found: list[Replacement]) -> lis
         heard_only = replacement.dictionary in _HEARD_ONLY
         if reason is None and heard_only and not draft.evidence.acoustic:
             reason = "typed_text"
+        # Typed, a capitalised word inside a sentence is a name («по типу Коллеса»); the
+        # recogniser's capitals are no such evidence.
+        if reason is None and not draft.evidence.acoustic and _typed_name(draft, replacement):
+            reason = "proper_name"
         if reason is None:
             admitted.append(replacement)
         else:

@@ -129,3 +129,9 @@ def test_written_radiology_conclusions_keep_their_words() -> None:
         ]
     # «центролобулярная» → «центрилобулярная»: a spelling variant, the one change allowed
     assert len(changed) <= 1, changed
+
+
+def test_a_typed_eponym_is_no_misspelt_common_word() -> None:
+    typed = postprocess("Перелом лучевой кости по типу Коллеса со смещением.")
+    assert "Коллеса" in typed.text
+    assert [w.reason for w in typed.withheld if w.raw == "Коллеса"] == ["proper_name"]
