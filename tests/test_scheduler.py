@@ -160,11 +160,13 @@ def test_no_partial_starts_while_a_final_holds_a_worker() -> None:
 
 def test_bulk_windows_go_after_finals_and_partials_and_leave_a_worker_for_finals() -> None:
     release = threading.Event()
+    bulk_started = threading.Event()
     started: list[str] = []
 
     def decode(requests: list[DecodeRequest]) -> list[DecodeResult]:
         started.append(requests[0].prompt)
         if requests[0].prompt == "bulk 1":
+            bulk_started.set()
             release.wait(timeout=10)
         return [DecodeResult(r.prompt, 0.0, 0.0, 0.0) for r in requests]
 
@@ -179,6 +181,8 @@ def test_bulk_windows_go_after_finals_and_partials_and_leave_a_worker_for_finals
         scheduler.start()
         try:
             await asyncio.wait_for(asyncio.gather(*pending[1:]), 5)
+            # the bulk window starts on the worker the partial frees, in a worker thread
+            assert await asyncio.to_thread(bulk_started.wait, 5)
             assert started == ["final", "partial", "bulk 1"]
             second = asyncio.ensure_future(scheduler.bulk(request("bulk 2")))
             await asyncio.sleep(0.1)
