@@ -24,6 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.settings import Settings
+from server.store import StoreError
 from server.tokens import DEFAULT_TENANT, SCOPES, Principal, TokenStore
 
 _bearer = HTTPBearer(
@@ -178,7 +179,7 @@ class Access:
         server = self.settings.server
         # the workstation page, its scripts and the demo form hold no patient data; the API
         # calls they make carry the token
-        paths = {"/healthz", "/", "/demo/mis-form", "/demo/context.json"}
+        paths = {"/healthz", "/readyz", "/", "/demo/mis-form", "/demo/context.json"}
         if server.public_metrics:
             paths.add("/metrics")
         if server.public_docs:
@@ -226,7 +227,10 @@ class AccessControl:
             return
         access: Access = scope["app"].state.access
         websocket = scope["type"] == "websocket"
-        refusal = self._refusal(scope, access)
+        try:
+            refusal = self._refusal(scope, access)
+        except StoreError as exc:  # tokens in PostgreSQL, and it is down: come back later
+            refusal = (503, str(exc), {"Retry-After": "2"})
         if refusal is not None:
             code, message, headers = refusal
             if websocket:
