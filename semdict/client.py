@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from asr.audio import SAMPLE_RATE, Samples
 
@@ -240,7 +240,13 @@ async def _connect(
             return await connect(
                 url, additional_headers=headers, max_size=None, proxy=None, ssl=ssl_context
             )
-        except OSError:
-            if first or time.perf_counter() > deadline:
+        except (OSError, InvalidStatus) as exc:
+            # A node or its store that is down for a moment answers 502/503/504.
+            transient = not isinstance(exc, InvalidStatus) or _transient(exc)
+            if first or not transient or time.perf_counter() > deadline:
                 raise
             await asyncio.sleep(0.5)
+
+
+def _transient(refusal: InvalidStatus) -> bool:
+    return refusal.response.status_code in (502, 503, 504)

@@ -233,7 +233,14 @@ class AccessControl:
             refusal = (503, str(exc), {"Retry-After": "2"})
         if refusal is not None:
             code, message, headers = refusal
-            if websocket:
+            if (
+                websocket
+                and code == 503
+                and "websocket.http.response" in scope.get("extensions", {})
+            ):  # a real 503 (come back), not the 403 a close before accept becomes
+                await receive()  # websocket.connect
+                await _send_json(send, code, {"detail": message}, headers, "websocket.http")
+            elif websocket:
                 await receive()  # websocket.connect
                 await send({"type": "websocket.close", "code": 1008, "reason": message})
             else:
@@ -304,12 +311,15 @@ def _origin_ok(scope: Scope, settings: Settings) -> bool:
     return urlsplit(origin).netloc == (_header(scope, b"host") or "")
 
 
-async def _send_json(send: Send, code: int, body: object, headers: dict[str, str]) -> None:
+async def _send_json(
+    send: Send, code: int, body: object, headers: dict[str, str], kind: str = "http"
+) -> None:
+    """An HTTP response; ``kind`` ``websocket.http``: the denial of a WebSocket handshake."""
     raw = json.dumps(body, ensure_ascii=False).encode()
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
     head += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-    await send({"type": "http.response.start", "status": code, "headers": head})
-    await send({"type": "http.response.body", "body": raw})
+    await send({"type": f"{kind}.response.start", "status": code, "headers": head})
+    await send({"type": f"{kind}.response.body", "body": raw})
 
 
 def current_principal(
