@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from server.protocol import ErrorMsg, ProtocolError, Start
+from server.protocol import ErrorMsg, ProtocolError, SessionOptions, Start
 from server.services import SessionServices
 from server.session import DictationSession, new_session_id
 from server.session_state import SessionState
-from server.store import DEFAULT_TENANT, LeaseLost, StoreError
+from server.store import DEFAULT_TENANT, LeaseLost, SessionRecord, StoreError
 from server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,22 @@ def failure_message(error: StoreError) -> ErrorMsg:
         code="store_unavailable",
         message="the session store is unavailable: what was not acknowledged was not stored; "
         "reconnect with resume_from_seq to continue once it is back",
+    )
+
+
+def restored_start(resume: Start, record: SessionRecord) -> Start:
+    """The start of a session rebuilt from the store (after a restart, or on another node):
+    its template, specialty, options, context and doctor are the ones it was started with —
+    a resume need not repeat them, and cannot change them — and its audio is the resume's."""
+    stored = record.options
+    return resume.model_copy(
+        update={
+            "template_id": record.template_id,
+            "specialty": record.specialty,
+            "options": SessionOptions.model_validate(stored.get("options") or {}),
+            "context": stored.get("context"),
+            "user": stored.get("user", resume.user),  # kept since multi-node; older: the resume's
+        }
     )
 
 
@@ -151,6 +167,7 @@ class SessionManager:
                 await store.release(sid)
                 return await self._replay(sid, start.resume_from_seq)
             stored = await store.messages(sid)
+            start = restored_start(start, record)
             state = SessionState.restored(
                 sid,
                 start.audio.sample_rate,
@@ -164,7 +181,11 @@ class SessionManager:
                 sid,
                 start.template_id,
                 start.specialty,
-                {"options": start.options.model_dump(), "context": start.context},
+                {
+                    "options": start.options.model_dump(),
+                    "context": start.context,
+                    "user": start.user,
+                },
                 tenant=tenant,
             )
             state = SessionState(sid, start.audio.sample_rate)

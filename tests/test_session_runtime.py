@@ -16,7 +16,8 @@ from server.protocol import ErrorMsg, FieldMsg, Start, WarningMsg
 from server.services import SessionServices
 from server.session import DictationSession
 from server.session_state import SEQ_BLOCK, SessionState
-from server.store import open_store
+from server.sessions import restored_start
+from server.store import SessionRecord, open_store
 from server.store_sqlite import SQLiteStore
 from server.tasks import TaskOwner
 
@@ -180,6 +181,35 @@ def test_store_adds_the_resume_columns_to_an_older_file(tmp_path: Path) -> None:
 
     record = asyncio.run(read())
     assert (record.last_seq, record.audio_bytes, record.seq_floor) == (9, 0, 9)
+
+
+def test_a_session_rebuilt_from_the_store_keeps_what_it_was_started_with() -> None:
+    """A resume on another node (or after a restart) may send only its session and seq: the
+    template, specialty, options, context and doctor come from the store, not from it."""
+    record = SessionRecord(
+        id="sess-0004",
+        status="active",
+        created_at=0.0,
+        updated_at=0.0,
+        template_id="ct_chest",
+        specialty="ct",
+        options={
+            "options": {"raw": True, "partials": False},
+            "context": {"patient": {"name": {"family": "Иванова"}}},
+            "user": "dr.petrov",
+        },
+        last_seq=3,
+        text="",
+    )
+    resume = Start.model_validate(
+        {"type": "start", "session_id": "sess-0004", "resume_from_seq": 3, "template_id": "ct_head",
+         "audio": {"sample_rate": 8000}}
+    )  # fmt: skip
+    start = restored_start(resume, record)
+    assert (start.template_id, start.specialty, start.user) == ("ct_chest", "ct", "dr.petrov")
+    assert start.options.raw and not start.options.partials
+    assert start.context == {"patient": {"name": {"family": "Иванова"}}}
+    assert start.audio.sample_rate == 8000 and start.resume_from_seq == 3
 
 
 # -- a client that never reads ----------------------------------------------------------------
