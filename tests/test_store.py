@@ -15,9 +15,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from server.settings import Settings, StoreSettings
 from server.store import LeaseLost, SessionStore, StoreError, StoreUnavailable, open_store
 from server.store_migrations import MIGRATIONS, migrate, schema_version
 from server.store_postgres import PostgresStore
+from server.tokens import TokenStore
 from tests.pg import PostgresCluster
 
 REPO = Path(__file__).resolve().parents[1]
@@ -124,6 +126,7 @@ def test_migrations_build_an_empty_database_once_even_when_nodes_start_together(
 _HOLDER = """
 import asyncio, sys
 from server.store_postgres import PostgresStore
+from server.tokens import TokenStore
 
 async def main() -> None:
     store = await PostgresStore.open(sys.argv[1], node_id="node-a")
@@ -251,3 +254,26 @@ def test_a_store_that_goes_away_fails_writes_with_a_clear_error() -> None:
     assert "unavailable" in message and "Иванова" not in message
     assert took < 15
     assert record.last_seq == 1
+
+
+# -- PostgreSQL: tokens every node sees ------------------------------------------------------
+
+
+def test_a_token_created_on_one_node_works_on_every_node_until_revoked(
+    pg_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path, store=StoreSettings(url=pg_url))
+    node_a, node_b = TokenStore.for_settings(settings), TokenStore.for_settings(settings)
+    try:
+        record, token = node_a.create("clinic-a", ["dictation"], name="workstation-1")
+        principal = node_b.lookup(token)
+        assert principal is not None and principal.tenant == "clinic-a"
+        assert node_b.has_active() and not (tmp_path / TokenStore.FILENAME).exists()
+        node_b.revoke("workstation-1")
+        assert node_a.lookup(token) is None and not node_a.has_active()
+        with psycopg.connect(pg_url) as conn:
+            row = conn.execute("SELECT hash FROM tokens WHERE id = %s", (record.id,)).fetchone()
+        assert row is not None and row[0] != token  # only its hash
+    finally:
+        node_a.close()
+        node_b.close()
