@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from server.store import SQLiteStore
+from server.store_sqlite import SQLiteStore
 from server.text_pipeline import TextPipeline
 
 SENTENCE = (

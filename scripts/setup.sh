@@ -28,16 +28,33 @@ if [ "${1:-}" = "--dev" ]; then
 fi
 .venv/bin/python -m pip install --quiet -e ".${extra}"
 if [ -n "$extra" ]; then
-    # The browser tests drive Debian's chromium (never a downloaded one: no `playwright install`).
-    if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    # Debian packages the tests drive: chromium for the browser tests (never a downloaded one:
+    # no `playwright install`); PostgreSQL, nginx and openssl for the store and multi-node
+    # tests (each starts a throw-away instance of its own; a cluster the postgresql package
+    # creates and starts is left alone).
+    missing=""
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+        missing="$missing chromium"
+    fi
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+        missing="$missing postgresql"
+    fi
+    if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+        missing="$missing nginx"
+    fi
+    if ! command -v openssl >/dev/null 2>&1; then
+        missing="$missing openssl"
+    fi
+    if [ -z "$missing" ]; then
         :
     elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing chromium for the browser tests (apt-get)"
+        echo "installing$missing for the tests (apt-get)"
         apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+        # shellcheck disable=SC2086 # one word per package
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null
     else
-        echo "the browser tests need chromium: run 'apt-get install chromium' as root" \
-            "(or this script as root); tests/test_workstation_browser.py fails without it" >&2
+        echo "the tests need$missing: run 'apt-get install$missing' as root" \
+            "(or this script as root); the browser, store and multi-node tests fail without" >&2
     fi
 fi
 # Assemble and verify the bundled model once, so the first start does not pay for it.

@@ -5,20 +5,25 @@ time (or faster), records when each server message arrives, and survives a dropp
 restarted server: it reconnects (retrying until the server answers again) with ``session_id`` +
 ``resume_from_seq`` and resends the audio from the byte offset the ``ready`` message reports —
 after a restart that is the audio the stored finals cover, so nothing is lost or doubled.
+A reconnect names the session in the URL (``?session=ID``): a front with several nodes routes
+it to the node that holds the session (deploy/nginx/semdict.conf); a refusal that says "come
+back" (``busy``, ``session_elsewhere``, ``store_unavailable``) is retried until the deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from asr.audio import SAMPLE_RATE, Samples
 
@@ -27,6 +32,21 @@ MessageHook = Callable[[dict[str, Any]], None]
 
 class DictationError(RuntimeError):
     """The server refused or broke the session (the message says why)."""
+
+
+class RefusedForNowError(DictationError):
+    """Refused for now (over capacity, the session on another node, the store down)."""
+
+
+RETRYABLE = frozenset({"session_elsewhere", "store_unavailable"})
+"""``error`` codes that mean: resume again shortly."""
+
+
+def session_url(url: str, session_id: str) -> str:
+    """``url`` naming the session (``?session=ID``), its other parameters kept."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "session"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("session", session_id)])))
 
 
 @dataclass
@@ -48,6 +68,8 @@ class StreamResult:
     closes: list[int | None] = field(default_factory=list)
     """The close code of each connection, in order (1000: closed normally; 1006: no close
     frame, the link broke)."""
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+    """``busy`` and retryable ``error`` answers to a resume (outside the session's seq)."""
 
     def of_type(self, kind: str) -> list[Received]:
         return [r for r in self.messages if r.message["type"] == kind]
@@ -91,6 +113,12 @@ class _Link:
     async def _receive(self) -> None:
         async for raw in self.ws:
             message = json.loads(raw)
+            if not self.ready.done() and _come_back(message):  # numbered by its link only
+                self.result.refusals.append(message)
+                if self.hook:
+                    self.hook(message)
+                self.ready.set_exception(RefusedForNowError(f"{message['type']}: {message}"))
+                continue
             seq = int(message.get("seq", 0))
             if seq and seq <= self.last_seq:
                 continue  # already seen before a reconnect
@@ -118,11 +146,12 @@ async def stream_audio(
     on_message: MessageHook | None = None,
     drop_at_s: float | None = None,
     timeout_s: float = 600.0,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> StreamResult:
     """Stream 16 kHz mono ``samples``; ``speed`` None sends as fast as the socket takes it.
 
     ``drop_at_s`` aborts the connection once at that audio position and resumes — a rehearsal
-    of a Wi-Fi drop.
+    of a Wi-Fi drop. ``ssl_context``: for ``wss://`` (e.g. trusting a private CA).
     """
     pcm = to_pcm16(samples)
     frame = SAMPLE_RATE * frame_ms // 1000 * 2
@@ -139,7 +168,10 @@ async def stream_audio(
     deadline = time.perf_counter() + timeout_s
     last_seq = 0
     while True:
-        ws = await _connect(url, headers, deadline, first=resume_seq is None)
+        target = session_url(url, result.session_id) if result.session_id else url
+        ws = await _connect(
+            target, headers, deadline, first=resume_seq is None, ssl_context=ssl_context
+        )
         try:
             async with ws:
                 link = _Link(ws, result, on_message)
@@ -176,9 +208,9 @@ async def stream_audio(
                     result.text = str(done["text"])
                     receiver.cancel()
                     return result
-                except (ConnectionClosed, OSError):
+                except (ConnectionClosed, OSError, RefusedForNowError):
                     receiver.cancel()
-                    if time.perf_counter() > deadline:
+                    if time.perf_counter() > deadline or not result.session_id:
                         raise
                     result.reconnects += 1
                     last_seq = max(last_seq, link.last_seq)
@@ -189,14 +221,32 @@ async def stream_audio(
             result.closes.append(ws.close_code)
 
 
+def _come_back(message: dict[str, Any]) -> bool:
+    kind = message.get("type")
+    return kind == "busy" or (kind == "error" and message.get("code") in RETRYABLE)
+
+
 async def _connect(
-    url: str, headers: dict[str, str] | None, deadline: float, *, first: bool
+    url: str,
+    headers: dict[str, str] | None,
+    deadline: float,
+    *,
+    first: bool,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> ClientConnection:
     """Open the socket; when resuming, retry until the server is back (or the deadline)."""
     while True:
         try:
-            return await connect(url, additional_headers=headers, max_size=None, proxy=None)
-        except OSError:
-            if first or time.perf_counter() > deadline:
+            return await connect(
+                url, additional_headers=headers, max_size=None, proxy=None, ssl=ssl_context
+            )
+        except (OSError, InvalidStatus) as exc:
+            # A node or its store that is down for a moment answers 502/503/504.
+            transient = not isinstance(exc, InvalidStatus) or _transient(exc)
+            if first or not transient or time.perf_counter() > deadline:
                 raise
             await asyncio.sleep(0.5)
+
+
+def _transient(refusal: InvalidStatus) -> bool:
+    return refusal.response.status_code in (502, 503, 504)

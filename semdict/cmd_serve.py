@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or settings.server.host
     port = args.port or settings.server.port
     try:
-        tokens = TokenStore.in_data_dir(settings.data_dir)
+        tokens = TokenStore.for_settings(settings)
         stored = tokens.has_active()
         tokens.close()
         check_bind(settings, host, stored_tokens=stored)

@@ -1,7 +1,8 @@
 """``semdict token create|list|revoke``: access tokens of the service (docs/threat-model.md).
 
-The service and this command share the token table in the data folder (``SEMDICT_DATA_DIR``);
-a token created or revoked here takes effect on a running service at its next request.
+The service and this command share the token table: in the data folder (``SEMDICT_DATA_DIR``),
+or in PostgreSQL when the store is there (``SEMDICT_STORE__URL``), which every node reads; a
+token created or revoked here takes effect on a running service at its next request.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _line(r: TokenRecord) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = TokenStore.in_data_dir(Settings().data_dir)
+    store = TokenStore.for_settings(Settings())
     try:
         if args.action == "create":
             record, token = store.create(

@@ -41,7 +41,7 @@ from server.routes import (
 from server.services import SessionServices
 from server.sessions import SessionManager
 from server.settings import Settings
-from server.store import SQLiteStore
+from server.store import SessionStore, StoreError, open_store
 from server.text_pipeline import TextPipeline
 from server.tokens import TokenStore
 from server.transcriber import RecordedTranscriber
@@ -80,7 +80,7 @@ def session_services(
     device: str,
     *,
     scheduler: InferenceScheduler,
-    store: SQLiteStore,
+    store: SessionStore,
     metrics_: Metrics,
     text_pipeline: TextPipeline,
 ) -> SessionServices:
@@ -118,6 +118,13 @@ def validation_error_response(_: Request, exc: Exception) -> Response:
     return Response(body, status.HTTP_422_UNPROCESSABLE_CONTENT, media_type="application/json")
 
 
+def store_error_response(_: Request, exc: Exception) -> Response:
+    """503: the store is down (or the session moved); the client may retry."""
+    body = json.dumps({"detail": str(exc)}, ensure_ascii=False)
+    headers = {"Retry-After": "2"}
+    return Response(body, 503, headers=headers, media_type="application/json")
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the service. ``engine`` lets tests and benchmarks share one loaded model."""
     settings = settings or Settings()
@@ -137,7 +144,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             observer=metrics_.observe_batch,
             bulk_patience_s=settings.uploads.bulk_patience_s,
         )
-        store = SQLiteStore.from_url(settings.store_url())
+        store = await open_store(
+            settings.store_url(),
+            node_id=settings.store.node(),
+            pool_max_size=settings.store.pool_max_size,
+        )
         # Compile schemas and load dictionaries now, not in the first doctor's first sentence.
         text_pipeline = TextPipeline(settings.data_dir)
         await asyncio.to_thread(text_pipeline.warm_up)
@@ -182,7 +193,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     # Access is checked before any route runs, static pages included: it needs no model.
-    tokens = TokenStore.in_data_dir(settings.data_dir)
+    tokens = TokenStore.for_settings(settings)
     app.state.access = Access(settings, tokens, RateLimiter(), SessionSlots())
     app.state.audit = AuditLog(settings.server.audit_log or settings.data_dir / "audit.log")
     # Tokens, scopes, rate and body limits are checked by AccessControl before a route runs;
@@ -203,6 +214,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.include_router(router, dependencies=auth)
     app.add_exception_handler(transcriptions.OpenAIError, transcriptions.openai_error_response)
     app.add_exception_handler(RequestValidationError, validation_error_response)
+    app.add_exception_handler(StoreError, store_error_response)
     app.include_router(dictation.router)  # browsers may send the token as ?token=
     ui.mount(app)  # the workstation at /, the widget under /static: no patient data, no token
     app.add_middleware(AccessControl)

@@ -24,6 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.settings import Settings
+from server.store import StoreError
 from server.tokens import DEFAULT_TENANT, SCOPES, Principal, TokenStore
 
 _bearer = HTTPBearer(
@@ -178,7 +179,7 @@ class Access:
         server = self.settings.server
         # the workstation page, its scripts and the demo form hold no patient data; the API
         # calls they make carry the token
-        paths = {"/healthz", "/", "/demo/mis-form", "/demo/context.json"}
+        paths = {"/healthz", "/readyz", "/", "/demo/mis-form", "/demo/context.json"}
         if server.public_metrics:
             paths.add("/metrics")
         if server.public_docs:
@@ -226,10 +227,20 @@ class AccessControl:
             return
         access: Access = scope["app"].state.access
         websocket = scope["type"] == "websocket"
-        refusal = self._refusal(scope, access)
+        try:
+            refusal = self._refusal(scope, access)
+        except StoreError as exc:  # tokens in PostgreSQL, and it is down: come back later
+            refusal = (503, str(exc), {"Retry-After": "2"})
         if refusal is not None:
             code, message, headers = refusal
-            if websocket:
+            if (
+                websocket
+                and code == 503
+                and "websocket.http.response" in scope.get("extensions", {})
+            ):  # a real 503 (come back), not the 403 a close before accept becomes
+                await receive()  # websocket.connect
+                await _send_json(send, code, {"detail": message}, headers, "websocket.http")
+            elif websocket:
                 await receive()  # websocket.connect
                 await send({"type": "websocket.close", "code": 1008, "reason": message})
             else:
@@ -300,12 +311,15 @@ def _origin_ok(scope: Scope, settings: Settings) -> bool:
     return urlsplit(origin).netloc == (_header(scope, b"host") or "")
 
 
-async def _send_json(send: Send, code: int, body: object, headers: dict[str, str]) -> None:
+async def _send_json(
+    send: Send, code: int, body: object, headers: dict[str, str], kind: str = "http"
+) -> None:
+    """An HTTP response; ``kind`` ``websocket.http``: the denial of a WebSocket handshake."""
     raw = json.dumps(body, ensure_ascii=False).encode()
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
     head += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-    await send({"type": "http.response.start", "status": code, "headers": head})
-    await send({"type": "http.response.body", "body": raw})
+    await send({"type": f"{kind}.response.start", "status": code, "headers": head})
+    await send({"type": f"{kind}.response.body", "body": raw})
 
 
 def current_principal(

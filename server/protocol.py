@@ -26,6 +26,15 @@ from semd_templates.registry import TemplateNotFoundError
 from structuring.safe_text import SafeModel
 from vocabularies.specialties import resolve_specialty
 
+SESSION_ID_PATTERN = r"[A-Za-z0-9_-]{8,64}"
+"""A client-chosen session id (and the front's routing key a new session may take)."""
+CLOSE_NORMAL = 1000
+CLOSE_POLICY = 1008
+CLOSE_TRY_AGAIN = 1013
+"""Come back later: over capacity, or the session is (for now) driven elsewhere."""
+CLOSE_SUPERSEDED = 4000
+"""The session was resumed on another connection."""
+
 
 class ProtocolError(Exception):
     """A client mistake: answered with ``error {code, message}``."""
@@ -62,7 +71,7 @@ class Start(SafeModel):
     language: Literal["ru"] = "ru"
     template_id: str | None = None
     specialty: str | None = None
-    session_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")] | None = None
+    session_id: Annotated[str, Field(pattern=f"^{SESSION_ID_PATTERN}$")] | None = None
     resume_from_seq: Annotated[int, Field(ge=0)] | None = None
     context: dict[str, Any] | None = None
     """МИС context (patient, author, organisation) kept for the СЭМД of this session."""

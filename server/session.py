@@ -20,6 +20,7 @@ import logging
 import time
 import uuid
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -51,10 +52,12 @@ from server.session_outbox import Closer, Outbox, Sender
 from server.session_speculation import Speculator
 from server.session_state import SessionState
 from server.session_text import ProcessedFinal, SessionText
-from server.store import DEFAULT_TENANT
+from server.store import DEFAULT_TENANT, StoreError
 from server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
+
+StoreFailureHook = Callable[["DictationSession", StoreError], None]
 
 
 def new_session_id() -> str:
@@ -97,6 +100,9 @@ class DictationSession:
         # Arrival time of each received sample count: the final's latency is measured from
         # the moment the audio of its utterance end reached the server.
         self._arrivals: list[tuple[int, float]] = []
+        self.on_store_failure: StoreFailureHook | None = None
+        """Told once when a write of this session fails (the manager drops the session)."""
+        self.store_failed: StoreError | None = None
 
     def begin(self) -> None:
         """Start the session's own task (the ordered finals); ``close`` stops it."""
@@ -210,8 +216,20 @@ class DictationSession:
         """Stop every task of the session (within ``stop_timeout_s``)."""
         return await self.tasks.close(self.s.stop_timeout_s)
 
+    def _store_failure(self, exc: StoreError) -> None:
+        """What was not stored was not sent: this node stops driving the session, and the
+        client resumes it from the store (here or on another node)."""
+        if self.store_failed is not None:
+            return
+        self.store_failed = exc
+        log.warning("session %s: %s: %s", self.id[:8], type(exc).__name__, exc)
+        if self.on_store_failure is not None:
+            self.on_store_failure(self, exc)
+
     def _task_failed(self, name: str, exc: BaseException) -> None:
-        if not self.tasks.closed:
+        if isinstance(exc, StoreError):
+            self._store_failure(exc)
+        elif not self.tasks.closed:
             message = ErrorMsg(code="internal_error", message=f"{name}: {type(exc).__name__}")
             self.tasks.spawn(self.emit(message), "report")
 
@@ -265,6 +283,9 @@ class DictationSession:
                 continue
             try:
                 await self._final(item)
+            except StoreError as exc:  # the session cannot go on here
+                self._store_failure(exc)
+                return
             except Exception as exc:  # one utterance's failure must not stop the session
                 log.exception("session %s: utterance %d failed", self.id[:8], item.utterance)
                 await self.emit(

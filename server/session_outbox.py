@@ -15,15 +15,23 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from server.protocol import PERSISTED, ReadyMsg, ServerMessage
+from server.protocol import (
+    CLOSE_POLICY,
+    CLOSE_TRY_AGAIN,
+    PERSISTED,
+    ErrorMsg,
+    ReadyMsg,
+    ServerMessage,
+)
 from server.session_state import SessionState
-from server.store import SessionStore
+from server.store import SessionStore, StoreError
 from server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
 Sender = Callable[[dict[str, Any]], Awaitable[None]]
-Closer = Callable[[], Awaitable[None]]
+Closer = Callable[[int, str], Awaitable[None]]
+"""Closes the link with a WebSocket close code and reason."""
 
 
 class Outbox:
@@ -39,6 +47,8 @@ class Outbox:
         self._send: Sender | None = None
         self._close_link: Closer | None = None
         self._lock = asyncio.Lock()
+        self._failed: StoreError | None = None
+        """Set once the store failed this session: nothing more goes out from this node."""
 
     # -- which connection holds the session ------------------------------------------------------
 
@@ -85,11 +95,28 @@ class Outbox:
         """Number, persist (documents' messages: durable before they are sent), keep for a
         resume and send. ``covers``: with a final, the client audio offset it covers."""
         async with self._lock:
+            if self._failed is not None:
+                raise self._failed
             stamped = await self._stamp(message)
             if stamped["type"] in PERSISTED:
                 await self.store.append(self.id, stamped, audio_bytes=covers)
             self.state.record(stamped)
             await self._deliver(stamped)
+
+    async def fail(self, error: StoreError, message: ErrorMsg) -> None:
+        """The store failed this session (or another node took it over): tell the client
+        (when a ``seq`` already reserved is left to number it: a resumed session numbers above
+        the reserve, so it cannot reuse it), close the link with 1013 so that it resumes —
+        from the store, where only what was acknowledged is — and send nothing more."""
+        async with self._lock:
+            self._failed = error
+            send, owner, close = self._send, self._owner, self._close_link
+            if send is not None and self.state.seq < self.state.seq_reserved:
+                self.state.seq += 1
+                body = message.body()
+                await self._deliver({"type": body.pop("type"), "seq": self.state.seq, **body})
+            if owner is not None and self.release(owner) and close is not None:
+                await _bounded(close(CLOSE_TRY_AGAIN, message.code), self.send_timeout_s)
 
     async def _stamp(self, message: ServerMessage) -> dict[str, Any]:
         body = message.body()
@@ -108,7 +135,8 @@ class Outbox:
         except Exception:  # broken or stalled link: the message waits in the log
             log.info("session %s: send failed, waiting for resume", self.id[:8])
             if self.release(owner) and close is not None and not self.tasks.closed:
-                self.tasks.spawn(_bounded(close(), self.send_timeout_s), "close-link")
+                closing = close(CLOSE_POLICY, "send failed")
+                self.tasks.spawn(_bounded(closing, self.send_timeout_s), "close-link")
 
 
 async def _bounded(awaitable: Awaitable[None], timeout_s: float) -> None:

@@ -7,6 +7,7 @@ or from a ``.env`` file in the working directory.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -143,7 +144,16 @@ class ServerSettings(BaseModel):
 
 class StoreSettings(BaseModel):
     url: str = ""
-    """``sqlite:///path`` (default: a file in the XDG data folder)."""
+    """``sqlite:///path`` (default: a file in the XDG data folder; one node), or
+    ``postgresql://user:password@host:port/database``: sessions and tokens in PostgreSQL,
+    shared by every node (docs/deploy.md)."""
+    node_id: str = ""
+    """This node's name in the store (which node drives a session; empty: host-pid)."""
+    pool_max_size: int = Field(default=10, ge=1)
+    """PostgreSQL connections of this node's pool (plus one that holds its session leases)."""
+
+    def node(self) -> str:
+        return self.node_id or f"{socket.gethostname()}-{os.getpid()}"
 
 
 class Settings(BaseSettings):

@@ -1,29 +1,37 @@
 """Session store: every final is written here before it is sent.
 
-``SessionStore`` is the interface; ``SQLiteStore`` is the embedded default (one file, WAL,
-``synchronous=FULL``: a commit survives a power cut, not only a process crash).
+``SessionStore`` is the interface; ``open_store`` picks the implementation from the URL:
+``sqlite:///PATH`` (``server/store_sqlite.py``, the embedded single-node default) or
+``postgresql://…`` (``server/store_postgres.py``, shared by several nodes).
 Per session it keeps, beside the messages, two marks a restart resumes from:
 ``audio_bytes`` (the client's audio covered by stored finals: what ``ready`` reports, so the
 client resends exactly what is not final yet) and ``seq_reserved`` (a ceiling no ``seq`` sent
 so far exceeds: a restarted session numbers its messages above it).
-A multi-node deployment fills the same protocol with PostgreSQL (the SQL below is portable
-apart from the placeholders and the upsert syntax, which PostgreSQL shares).
+
+A session is driven by one node at a time: ``acquire`` takes its lease (False while another
+node — or another session object of this node — drives it) and fences out any earlier holder,
+whose writes fail with ``LeaseLost`` from then on; ``release`` gives it back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sqlite3
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-T = TypeVar("T")
 DEFAULT_TENANT = "default"
 """Sessions stored before tenants existed belong here (``server.tokens.DEFAULT_TENANT``)."""
+
+
+class StoreError(Exception):
+    """The store did not do what was asked: nothing of it was stored."""
+
+
+class StoreUnavailable(StoreError):  # noqa: N818 - a state the client is told about
+    """The store cannot be reached or refused the write (the message names no data)."""
+
+
+class LeaseLost(StoreError):  # noqa: N818 - a state, not a failure of this node
+    """Another node has taken the session over: this one must stop driving it."""
 
 
 @dataclass(frozen=True)
@@ -76,187 +84,29 @@ class SessionStore(Protocol):
 
     async def set_status(self, session_id: str, status: str, text: str) -> None: ...
 
+    async def acquire(self, session_id: str) -> bool:
+        """Take the right to drive this session (False: it is driven elsewhere). Writes for
+        it by an earlier holder fail with ``LeaseLost`` from now on."""
+
+    async def release(self, session_id: str) -> None:
+        """Give the session's lease back (another node may take it at once)."""
+
+    async def ping(self) -> None:
+        """Raise ``StoreUnavailable`` when the store cannot be reached."""
+
     async def close(self) -> None: ...
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    template_id TEXT,
-    specialty TEXT,
-    options TEXT NOT NULL,
-    last_seq INTEGER NOT NULL DEFAULT 0,
-    text TEXT NOT NULL DEFAULT '',
-    tenant TEXT NOT NULL DEFAULT 'default',
-    audio_bytes INTEGER NOT NULL DEFAULT 0,
-    seq_reserved INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS messages (
-    session_id TEXT NOT NULL REFERENCES sessions(id),
-    seq INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (session_id, seq)
-);
-"""
-_ADDED_COLUMNS = {
-    # before tenants every session was the default tenant's
-    "tenant": "TEXT NOT NULL DEFAULT 'default'",
-    "audio_bytes": "INTEGER NOT NULL DEFAULT 0",
-    "seq_reserved": "INTEGER NOT NULL DEFAULT 0",
-}
-"""Columns newer than the first schema: added to an existing file on open."""
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
 
 
-def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a database written by an older version up to ``_SCHEMA``."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
-    for name, kind in _ADDED_COLUMNS.items():
-        if name not in columns:
-            db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {kind}")
+async def open_store(url: str, *, node_id: str, pool_max_size: int = 10) -> SessionStore:
+    """The store the URL names, its schema brought up to date."""
+    if is_postgres_url(url):
+        from server.store_postgres import PostgresStore  # noqa: PLC0415 - psycopg only if used
 
+        return await PostgresStore.open(url, node_id=node_id, pool_max_size=pool_max_size)
+    from server.store_sqlite import SQLiteStore  # noqa: PLC0415 - one import direction
 
-class SQLiteStore:
-    """SQLite in WAL mode; all access from one thread so the event loop never blocks on disk."""
-
-    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
-        """``synchronous``: SQLite's setting; ``FULL`` (the default) syncs the WAL on every
-        commit, ``NORMAL`` only at checkpoints (a power cut may lose the last commits).
-        benchmarks/bench_store_commit.py measures the difference."""
-        if synchronous not in ("FULL", "NORMAL", "EXTRA"):
-            raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, not {synchronous!r}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
-        self._path = path
-        self._synchronous = synchronous
-        self._db: sqlite3.Connection | None = None
-        self._executor.submit(self._open).result()
-
-    @classmethod
-    def from_url(cls, url: str) -> SQLiteStore:
-        prefix = "sqlite:///"
-        if not url.startswith(prefix):
-            raise ValueError(
-                f"unsupported store URL {url!r}: this build ships sqlite:///PATH "
-                "(a PostgreSQL store implements server.store.SessionStore)"
-            )
-        return cls(Path(url[len(prefix) :]))
-
-    def _open(self) -> None:
-        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute(f"PRAGMA synchronous={self._synchronous}")
-        db.executescript(_SCHEMA)
-        _migrate(db)
-        self._db = db
-
-    async def _call(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        assert self._db is not None
-        return self._db
-
-    async def create(
-        self,
-        session_id: str,
-        template_id: str | None,
-        specialty: str | None,
-        options: dict[str, Any],
-        *,
-        tenant: str = DEFAULT_TENANT,
-    ) -> None:
-        now = time.time()
-        await self._call(
-            self.db.execute,
-            "INSERT INTO sessions (id, status, created_at, updated_at, template_id, specialty,"
-            " options, tenant) VALUES (?, 'active', ?, ?, ?, ?, ?, ?)",
-            (session_id, now, now, template_id, specialty, json.dumps(options), tenant),
-        )
-
-    def _get(self, session_id: str) -> SessionRecord | None:
-        row = self.db.execute(
-            "SELECT id, status, created_at, updated_at, template_id, specialty, options,"
-            " last_seq, text, tenant, audio_bytes, seq_reserved FROM sessions WHERE id = ?",
-            (session_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        return SessionRecord(
-            id=row[0],
-            status=row[1],
-            created_at=row[2],
-            updated_at=row[3],
-            template_id=row[4],
-            specialty=row[5],
-            options=json.loads(row[6]),
-            last_seq=row[7],
-            text=row[8],
-            tenant=row[9],
-            audio_bytes=row[10],
-            seq_reserved=row[11],
-        )
-
-    async def get(self, session_id: str) -> SessionRecord | None:
-        result: SessionRecord | None = await self._call(self._get, session_id)
-        return result
-
-    def _append(self, session_id: str, message: dict[str, Any], audio_bytes: int | None) -> None:
-        with self.db:  # one transaction: message, last_seq and audio_bytes move together
-            self.db.execute("BEGIN")
-            self.db.execute(
-                "INSERT INTO messages (session_id, seq, type, body) VALUES (?, ?, ?, ?)",
-                (
-                    session_id,
-                    message["seq"],
-                    message["type"],
-                    json.dumps(message, ensure_ascii=False),
-                ),
-            )
-            self.db.execute(
-                "UPDATE sessions SET last_seq = MAX(last_seq, ?), updated_at = ? WHERE id = ?",
-                (message["seq"], time.time(), session_id),
-            )
-            if audio_bytes is not None:
-                self.db.execute(
-                    "UPDATE sessions SET audio_bytes = MAX(audio_bytes, ?) WHERE id = ?",
-                    (audio_bytes, session_id),
-                )
-
-    async def append(
-        self, session_id: str, message: dict[str, Any], *, audio_bytes: int | None = None
-    ) -> None:
-        await self._call(self._append, session_id, message, audio_bytes)
-
-    async def reserve_seq(self, session_id: str, up_to: int) -> None:
-        await self._call(
-            self.db.execute,
-            "UPDATE sessions SET seq_reserved = MAX(seq_reserved, ?) WHERE id = ?",
-            (up_to, session_id),
-        )
-
-    def _messages(self, session_id: str, after_seq: int) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT body FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq",
-            (session_id, after_seq),
-        ).fetchall()
-        return [json.loads(r[0]) for r in rows]
-
-    async def messages(self, session_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self._call(self._messages, session_id, after_seq)
-        return result
-
-    async def set_status(self, session_id: str, status: str, text: str) -> None:
-        await self._call(
-            self.db.execute,
-            "UPDATE sessions SET status = ?, text = ?, updated_at = ? WHERE id = ?",
-            (status, text, time.time(), session_id),
-        )
-
-    async def close(self) -> None:
-        await self._call(self.db.close)
-        self._executor.shutdown(wait=True)
+    return SQLiteStore.from_url(url)

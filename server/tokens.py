@@ -1,8 +1,10 @@
 """Access tokens: a name, a tenant and scopes; only a hash of each token is ever stored.
 
-The tokens live in ``tokens.sqlite3`` in the data folder (``SEMDICT_DATA_DIR``), shared by the
-service and ``semdict token create|list|revoke``: a token created or revoked there takes effect
-on the running service at its next request. A token is 256 random bits, so a plain SHA-256 of
+The tokens live in ``tokens.sqlite3`` in the data folder (``SEMDICT_DATA_DIR``) — or, when the
+session store is PostgreSQL (``SEMDICT_STORE__URL``), in its database, so that every node sees
+them (``server/tokens_db.py``) — shared by the service and ``semdict token
+create|list|revoke``: a token created or revoked there takes effect on the running service (on
+every node) at its next request. A token is 256 random bits, so a plain SHA-256 of
 it is enough (nothing to brute-force, no salt needed); the hashes are compared in constant time.
 """
 
@@ -12,13 +14,15 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from server.store import DEFAULT_TENANT
+from server.settings import Settings
+from server.store import DEFAULT_TENANT, is_postgres_url
+from server.tokens_db import PostgresTokenDB, Row, SQLiteTokenDB, TokenDB
 
 __all__ = ["DEFAULT_TENANT", "SCOPES", "Principal", "TokenError", "TokenRecord", "TokenStore"]
 
@@ -90,19 +94,6 @@ def check_scopes(scopes: list[str]) -> tuple[str, ...]:
     return tuple(s for s in SCOPES if s in scopes)
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS tokens (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    tenant TEXT NOT NULL,
-    scopes TEXT NOT NULL,
-    hash TEXT NOT NULL UNIQUE,
-    created_at REAL NOT NULL,
-    revoked_at REAL,
-    rate_per_min INTEGER,
-    max_sessions INTEGER
-);
-"""
 _COLUMNS = "id, name, tenant, scopes, created_at, revoked_at, rate_per_min, max_sessions, hash"
 
 
@@ -125,25 +116,39 @@ class TokenStore:
 
     FILENAME = "tokens.sqlite3"
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+    def __init__(self, connect: Callable[[], TokenDB]) -> None:
+        """``connect`` opens the table's database (``for_settings`` picks the right one)."""
+        self._connect = connect
         self._lock = threading.Lock()
-        self._open: sqlite3.Connection | None = None
+        self._open: TokenDB | None = None
         with self._lock:
-            self._db.executescript(_SCHEMA)
+            self._db.query("SELECT 1")  # the table exists from here
 
     @property
-    def _db(self) -> sqlite3.Connection:
+    def _db(self) -> TokenDB:
         """The connection (callers hold the lock)."""
         if self._open is None:
-            self._open = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._open.execute("PRAGMA journal_mode=WAL")
+            self._open = self._connect()
         return self._open
+
+    def _one(self, sql: str, params: Sequence[object] = ()) -> Row | None:
+        rows = self._db.query(sql, params)
+        return rows[0] if rows else None
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> TokenStore:
-        return cls(data_dir / cls.FILENAME)
+        return cls(lambda: SQLiteTokenDB(data_dir / cls.FILENAME))
+
+    @classmethod
+    def postgres(cls, url: str) -> TokenStore:
+        return cls(lambda: PostgresTokenDB(url))
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> TokenStore:
+        """Beside the sessions: PostgreSQL's database when the store is there, else the data
+        folder."""
+        url = settings.store_url()
+        return cls.postgres(url) if is_postgres_url(url) else cls.in_data_dir(settings.data_dir)
 
     def create(
         self,
@@ -165,12 +170,10 @@ class TokenStore:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = time.time()
         with self._lock:
-            taken = self._db.execute(
-                "SELECT 1 FROM tokens WHERE name = ? AND revoked_at IS NULL", (name,)
-            ).fetchone()
+            taken = self._one("SELECT 1 FROM tokens WHERE name = ? AND revoked_at IS NULL", (name,))
             if taken:
                 raise TokenError(f"an active token is already named {name!r}: revoke it first")
-            self._db.execute(
+            self._db.query(
                 f"INSERT INTO tokens ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",  # noqa: S608 - constant
                 (
                     token_id,
@@ -189,19 +192,19 @@ class TokenStore:
     def list(self, *, include_revoked: bool = False) -> list[TokenRecord]:
         where = "" if include_revoked else " WHERE revoked_at IS NULL"
         with self._lock:
-            rows = self._db.execute(
+            rows = self._db.query(
                 f"SELECT {_COLUMNS} FROM tokens{where} ORDER BY created_at"  # noqa: S608 - constant
-            ).fetchall()
+            )
         return [_record(r) for r in rows]
 
     def revoke(self, id_or_name: str) -> TokenRecord:
         """Revoke the active token with this id (or name); effective at the next request."""
         with self._lock:
-            rows = self._db.execute(
+            rows = self._db.query(
                 f"SELECT {_COLUMNS} FROM tokens WHERE (id = ? OR name = ?)"  # noqa: S608 - constant
                 " AND revoked_at IS NULL",
                 (id_or_name, id_or_name),
-            ).fetchall()
+            )
             if len(rows) != 1:
                 raise TokenError(
                     f"no active token with id or name {id_or_name!r} (semdict token list)"
@@ -209,22 +212,21 @@ class TokenStore:
                     else f"{id_or_name!r} names several tokens: revoke by id"
                 )
             now = time.time()
-            self._db.execute("UPDATE tokens SET revoked_at = ? WHERE id = ?", (now, rows[0][0]))
+            self._db.query("UPDATE tokens SET revoked_at = ? WHERE id = ?", (now, rows[0][0]))
         return replace(_record(rows[0]), revoked_at=now)
 
     def has_active(self) -> bool:
         with self._lock:
-            row = self._db.execute("SELECT 1 FROM tokens WHERE revoked_at IS NULL LIMIT 1")
-            return row.fetchone() is not None
+            return self._one("SELECT 1 FROM tokens WHERE revoked_at IS NULL LIMIT 1") is not None
 
     def lookup(self, token: str) -> Principal | None:
         """The principal of an active token, or None."""
         digest = hash_token(token)
         with self._lock:
-            row = self._db.execute(
+            row = self._one(
                 f"SELECT {_COLUMNS} FROM tokens WHERE hash = ? AND revoked_at IS NULL",  # noqa: S608 - constant
                 (digest,),
-            ).fetchone()
+            )
         if row is None or not hmac.compare_digest(str(row[8]), digest):
             return None
         return _record(row).principal()

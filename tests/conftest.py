@@ -15,6 +15,7 @@ from asr.audio import SAMPLE_RATE, Samples, load_audio
 from asr.engine import Engine, EngineOptions
 from asr.model_store import resolve_model_dir
 from server.settings import default_cache_dir
+from tests.pg import PostgresCluster
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
@@ -60,3 +61,29 @@ def dictation_audio() -> Samples:
 def ws_url(base: str) -> str:
     """The dictation WebSocket of a service at ``base`` (http://host:port)."""
     return base.replace("http://", "ws://") + "/v1/dictation"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """One throw-away PostgreSQL cluster for the run (tests/pg.py)."""
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresCluster) -> str:
+    """An empty database of its own for one test."""
+    return postgres.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty session store of each kind: the store tests run against both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sessions.sqlite3'}"
+    url: str = request.getfixturevalue("pg_url")  # PostgreSQL starts only when needed
+    return url

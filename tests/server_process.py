@@ -1,7 +1,8 @@
 """A real server in a process of its own, for tests that kill it (SIGKILL) and restart it.
 
 ``python -m tests.server_process --port P --data-dir D`` serves ``create_app`` with the default
-settings on that data directory; ``ServerProcess`` starts, kills and restarts it.
+settings on that data directory; ``ServerProcess`` starts, kills and restarts it — or, given
+``command`` and ``env``, any server (``semdict serve`` configured from the environment).
 """
 
 from __future__ import annotations
@@ -24,9 +25,22 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int, *, startup_timeout_s: float = 180.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        *,
+        startup_timeout_s: float = 180.0,
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port
+        self.command = command or [
+            *(sys.executable, "-m", "tests.server_process"),
+            *("--port", str(port), "--data-dir", str(data_dir)),
+        ]
+        self.env = None if env is None else {**os.environ, **env}
         self.startup_timeout_s = startup_timeout_s
         self.base = f"http://127.0.0.1:{port}"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -36,9 +50,9 @@ class ServerProcess:
     def start(self) -> None:
         """Start the server and wait (with a deadline) until it answers."""
         log = (self.data_dir / f"server-{self.starts}.log").open("wb")
-        command = [sys.executable, "-m", "tests.server_process"]
-        command += ["--port", str(self.port), "--data-dir", str(self.data_dir)]
-        self._proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        self._proc = subprocess.Popen(
+            self.command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=self.env
+        )
         self.starts += 1
         deadline = time.monotonic() + self.startup_timeout_s
         while True:

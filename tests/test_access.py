@@ -23,7 +23,7 @@ from semdict.cli import main as cli
 from server.app import create_app
 from server.auth import InsecureBindError, RateLimiter, _origin_ok, check_bind
 from server.settings import ServerSettings, Settings
-from server.store import SQLiteStore
+from server.store_sqlite import SQLiteStore
 from server.tokens import TokenStore
 
 pytestmark = pytest.mark.slow

@@ -69,6 +69,7 @@ def api_schema(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 OPERATIONS = [
     ("GET", "/healthz"),
+    ("GET", "/readyz"),
     ("GET", "/metrics"),
     ("GET", "/v1/profiles"),
     ("GET", "/v1/profiles/{template_id}"),

@@ -16,7 +16,9 @@ from server.protocol import ErrorMsg, FieldMsg, Start, WarningMsg
 from server.services import SessionServices
 from server.session import DictationSession
 from server.session_state import SEQ_BLOCK, SessionState
-from server.store import SQLiteStore
+from server.sessions import restored_start
+from server.store import SessionRecord, open_store
+from server.store_sqlite import SQLiteStore
 from server.tasks import TaskOwner
 
 # -- TaskOwner --------------------------------------------------------------------------------
@@ -128,12 +130,9 @@ def _final(seq: int, *, utterance: int, raw: str, text: str) -> dict[str, Any]:
 # -- the store --------------------------------------------------------------------------------
 
 
-def test_store_commits_with_synchronous_full_and_keeps_the_resume_marks(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite3"
-
+def test_store_keeps_the_resume_marks_across_a_reopen(store_url: str) -> None:
     async def write() -> None:
-        store = SQLiteStore(path)
-        assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        store = await open_store(store_url, node_id="test")
         await store.create("abcdefgh", None, None, {})
         await store.append("abcdefgh", _final(5, utterance=0, raw="a", text="A"), audio_bytes=4096)
         await store.append("abcdefgh", {"type": "field", "seq": 6, "field": "x", "value": 1})
@@ -141,7 +140,7 @@ def test_store_commits_with_synchronous_full_and_keeps_the_resume_marks(tmp_path
         await store.close()
 
     async def read() -> Any:
-        store = SQLiteStore(path)
+        store = await open_store(store_url, node_id="test")
         record = await store.get("abcdefgh")
         await store.close()
         return record
@@ -150,6 +149,16 @@ def test_store_commits_with_synchronous_full_and_keeps_the_resume_marks(tmp_path
     record = asyncio.run(read())
     assert (record.last_seq, record.audio_bytes, record.seq_reserved) == (6, 4096, 70)
     assert record.seq_floor == 70
+
+
+def test_sqlite_store_commits_with_synchronous_full(tmp_path: Path) -> None:
+    async def scenario() -> int:
+        store = SQLiteStore(tmp_path / "s.sqlite3")
+        level: int = store.db.execute("PRAGMA synchronous").fetchone()[0]
+        await store.close()
+        return level
+
+    assert asyncio.run(scenario()) == 2  # FULL
 
 
 def test_store_adds_the_resume_columns_to_an_older_file(tmp_path: Path) -> None:
@@ -174,14 +183,43 @@ def test_store_adds_the_resume_columns_to_an_older_file(tmp_path: Path) -> None:
     assert (record.last_seq, record.audio_bytes, record.seq_floor) == (9, 0, 9)
 
 
+def test_a_session_rebuilt_from_the_store_keeps_what_it_was_started_with() -> None:
+    """A resume on another node (or after a restart) may send only its session and seq: the
+    template, specialty, options, context and doctor come from the store, not from it."""
+    record = SessionRecord(
+        id="sess-0004",
+        status="active",
+        created_at=0.0,
+        updated_at=0.0,
+        template_id="ct_chest",
+        specialty="ct",
+        options={
+            "options": {"raw": True, "partials": False},
+            "context": {"patient": {"name": {"family": "Иванова"}}},
+            "user": "dr.petrov",
+        },
+        last_seq=3,
+        text="",
+    )
+    resume = Start.model_validate(
+        {"type": "start", "session_id": "sess-0004", "resume_from_seq": 3, "template_id": "ct_head",
+         "audio": {"sample_rate": 8000}}
+    )  # fmt: skip
+    start = restored_start(resume, record)
+    assert (start.template_id, start.specialty, start.user) == ("ct_chest", "ct", "dr.petrov")
+    assert start.options.raw and not start.options.partials
+    assert start.context == {"patient": {"name": {"family": "Иванова"}}}
+    assert start.audio.sample_rate == 8000 and start.resume_from_seq == 3
+
+
 # -- a client that never reads ----------------------------------------------------------------
 
 
-def test_a_send_to_a_stalled_client_has_a_deadline(tmp_path: Path) -> None:
+def test_a_send_to_a_stalled_client_has_a_deadline(store_url: str) -> None:
     """The message waits in the log for a resume; the link is released and closed."""
 
     async def scenario() -> tuple[bool, list[str], list[int]]:
-        store = SQLiteStore(tmp_path / "s.sqlite3")
+        store = await open_store(store_url, node_id="test")
         await store.create("stalled1", None, None, {})
         services = SessionServices(
             scheduler=cast(InferenceScheduler, None),  # no audio in this test
@@ -199,8 +237,8 @@ def test_a_send_to_a_stalled_client_has_a_deadline(tmp_path: Path) -> None:
         async def stalled_send(message: dict[str, Any]) -> None:
             await never.wait()
 
-        async def close() -> None:
-            closed.append(1)
+        async def close(code: int, reason: str) -> None:
+            closed.append(code)
 
         session.claim(owner)
         # ``ready`` is never taken: after 0.2 s the link is let go (and closed).
@@ -218,4 +256,4 @@ def test_a_send_to_a_stalled_client_has_a_deadline(tmp_path: Path) -> None:
     ok, kinds, closed = asyncio.run(scenario())
     assert ok
     assert kinds == ["error", "field", "warning"]
-    assert closed == [1]
+    assert closed == [1008]

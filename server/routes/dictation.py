@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -12,6 +13,11 @@ from starlette.websockets import WebSocketState
 
 from server.auth import ANONYMOUS, Access
 from server.protocol import (
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    CLOSE_SUPERSEDED,
+    CLOSE_TRY_AGAIN,
+    SESSION_ID_PATTERN,
     BusyMsg,
     End,
     Eou,
@@ -23,21 +29,21 @@ from server.protocol import (
     parse_start,
 )
 from server.session import DictationSession
-from server.sessions import Busy, SessionManager
+from server.sessions import Busy, SessionElsewhere, SessionManager, failure_message
 from server.settings import Settings
+from server.store import StoreError
 from server.tokens import Principal
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
 
-CLOSE_NORMAL = 1000
-CLOSE_POLICY = 1008
-CLOSE_TRY_AGAIN = 1013
-CLOSE_SUPERSEDED = 4000
-"""The session was resumed on another connection."""
+ROUTE_HEADER = "x-semdict-route"
+"""The front's routing key (deploy/nginx/semdict.conf): a new session takes it as its id, so
+that its reconnects (``?session=ID``) hash to the node it was created on."""
 SOCKET_TIMEOUT_S = 10.0
 """The most one send or close may wait on a client that does not read."""
+SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
 
 class _Link:
@@ -66,9 +72,10 @@ class _Link:
         except (TimeoutError, RuntimeError, OSError):  # gone already, or not reading
             log.info("closing a dictation socket failed", exc_info=True)
 
-    async def drop(self) -> None:
-        """The session gave up on this link (a send failed or stalled)."""
-        await self.close(CLOSE_POLICY, "send failed")
+    async def drop(self, code: int, reason: str) -> None:
+        """The session gave up on this link (a send failed or stalled, or the session left
+        this node)."""
+        await self.close(code, reason)
 
 
 @router.websocket("/v1/dictation")
@@ -106,6 +113,9 @@ async def _dictate(link: _Link, manager: SessionManager, settings: Settings, ten
         pass
     except TimeoutError:  # a send outside the session (error, busy, replay) found no reader
         await link.close(CLOSE_POLICY, "client not reading")
+    except StoreError as exc:  # at ``end``: the session cannot be completed here now
+        if session is not None:
+            await manager.drop(session, exc)
     finally:
         manager.services.metrics.sessions.dec()
         # Only this link's own hold ends: a session resumed elsewhere stays with its new link.
@@ -126,7 +136,9 @@ async def _open(
                 "expected_start", "the first frame must be a JSON start message", fatal=True
             )
         start = parse_start(first["text"])
-        opened = await manager.open(start, link, tenant)
+        route_key = link.ws.headers.get(ROUTE_HEADER)
+        new_id = route_key if route_key and SESSION_ID.fullmatch(route_key) else None
+        opened = await manager.open(start, link, tenant, new_id=new_id)
     except TimeoutError:
         await link.close(CLOSE_POLICY, "no start message")
         return None
@@ -139,12 +151,28 @@ async def _open(
         await link.send_own(BusyMsg(retry_after_s=exc.retry_after_s))
         await link.close(CLOSE_TRY_AGAIN, "over capacity")
         return None
+    except SessionElsewhere:
+        manager.services.metrics.errors.labels("session_elsewhere").inc()
+        reason = "another node drives this session now; retry in a few seconds"
+        await link.send_own(ErrorMsg(code="session_elsewhere", message=reason))
+        await link.close(CLOSE_TRY_AGAIN, "session_elsewhere")
+        return None
+    except StoreError as exc:
+        refusal = failure_message(exc)
+        manager.services.metrics.errors.labels(refusal.code).inc()
+        await link.send_own(refusal)
+        await link.close(CLOSE_TRY_AGAIN, refusal.code)
+        return None
     if isinstance(opened, list):  # a completed session: replay what was missed, then close
         for message in opened:
             await link.send(message)
         await link.close(CLOSE_NORMAL)
         return None
-    await opened.attach(link, link.send, link.drop, start.resume_from_seq)
+    try:
+        await opened.attach(link, link.send, link.drop, start.resume_from_seq)
+    except StoreError as exc:  # ``ready`` could not be numbered durably
+        await manager.drop(opened, exc)
+        return None
     return opened
 
 

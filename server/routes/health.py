@@ -1,10 +1,13 @@
-"""Liveness/readiness: is the model loaded, which device, how busy."""
+"""Liveness (``/healthz``: the model is loaded) and readiness (``/readyz``: the session store
+answers too — a front or an orchestrator stops sending new work to a node that fails it)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 
+from server.sessions import SessionManager
+from server.store import StoreError
 from server.version import __version__
 
 router = APIRouter(tags=["service"])
@@ -28,3 +31,21 @@ def healthz(request: Request) -> Health:
         device=engine.device,
         compute_type=engine.compute_type,
     )
+
+
+class Ready(BaseModel):
+    status: str
+    store: str
+    sessions: int
+    """Live sessions on this node."""
+
+
+@router.get("/readyz", response_model=Ready, summary="Ready for work: the store answers")
+async def readyz(request: Request, response: Response) -> Ready:
+    manager: SessionManager = request.app.state.sessions
+    try:
+        await manager.services.store.ping()
+    except StoreError as exc:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        return Ready(status="unavailable", store=str(exc), sessions=len(manager.live))
+    return Ready(status="ok", store="ok", sessions=len(manager.live))

@@ -186,7 +186,12 @@ export class DictationLink extends EventTarget {
     const url = serviceUrl(this.server);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.pathname = "/v1/dictation";
-    url.search = this.token ? `?token=${encodeURIComponent(this.token)}` : "";
+    // A resume names its session: a front with several nodes routes it to the node that
+    // holds it (docs/deploy.md).
+    const query = new URLSearchParams();
+    if (this.token) query.set("token", this.token);
+    if (this.sessionId) query.set("session", this.sessionId);
+    url.search = query.toString();
     return url.toString();
   }
 
@@ -262,8 +267,10 @@ export class DictationLink extends EventTarget {
       return;
     }
     if (event.code === 1013 || this.retryAfter) {
+      // Over capacity, or the session is on another node or the store is down: come back.
       const wait = Math.max(1, this.retryAfter || 2);
       this.retryAfter = null;
+      this.lastError = null;
       this.setState("busy", { retryAfterS: wait });
       this.retryTimer = setTimeout(() => this.connect(), wait * 1000);
       return;
