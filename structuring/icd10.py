@@ -133,7 +133,9 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
         if clause.suspected:
             query = index.query(clause.lemmas, context=previous.lemmas)
             text = f"{texts[previous.position]}, {texts[clause.position]}"
-            offer(index.search(query), SUSPECTED_PAIR_FACTOR, text, True)
+            # a suspicion about a later sentence's finding stays a later finding
+            factor = SUSPECTED_PAIR_FACTOR * (LATER_SENTENCE_FACTOR if previous.later else 1.0)
+            offer(index.search(query), factor, text, True)
     statements = [clause for clause in conclusion_clauses if not clause.detail]
     if len(statements) > 1:
         words = [w for clause in statements for w in clause.lemmas]

@@ -30,6 +30,7 @@ VAGUE_FACTOR = 0.9
 SPECIFICITY_PER_WEIGHT = 0.01
 # Generic disorder words («поражение», «свежий») weigh this much of their idf in a name.
 WEAK_WORD_SHARE = 0.3
+ANATOMY_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,12 @@ class Index:
             match |= set(self.query(context).match)
         return Query(frozenset(match), frozenset(content))
 
+    def _content_weight(self, word: str) -> float:
+        """A word's part in query coverage: where a finding is («задний рог медиального
+        мениска») says less about the code than what it is, and names omit it."""
+        weight = self.idf[word]
+        return weight * ANATOMY_SHARE if word in self.anatomy else weight
+
     def search(self, query: Query) -> list[Hit]:
         """Documents with enough of their name covered, best score per code."""
         matched: dict[int, float] = defaultdict(float)
@@ -115,7 +122,7 @@ class Index:
                 continue
             for doc_id in self.postings[word]:
                 matched[doc_id] += weight
-        content_weight = sum(self.idf[w] for w in query.content)
+        content_weight = sum(self._content_weight(w) for w in query.content)
         modifiers = _lemma_set("modifiers")
         background = _lemma_set("background")
         vague = _lemma_set("vague_name_words")
@@ -130,7 +137,7 @@ class Index:
                 frozenset() if doc.phrasing else self.anatomy
             ):
                 continue
-            explained = sum(self.idf[w] for w in shared & query.content)
+            explained = sum(self._content_weight(w) for w in shared & query.content)
             query_coverage = explained / content_weight if content_weight else 0.0
             # Among equal coverages the code that says more (C50.9 over C80.9) comes first.
             specificity = 1 + SPECIFICITY_PER_WEIGHT * weight
