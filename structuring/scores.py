@@ -17,8 +17,10 @@ from rapidfuzz import fuzz
 from vocabularies.phonetic import phonetic_key
 
 DATA = Path(__file__).resolve().parent / "data" / "score_names.json"
-_MIN_SOUND = 85.0
-"""How alike a heard name must sound to a spoken form (reduced vowels, voicing)."""
+_MIN_SOUND = 75.0
+"""How alike a heard name must sound to a spoken form (reduced vowels, voicing, a final
+consonant misheard: «Байрэб с 2»). Only the words right before a number in the score's range,
+in a template that has the score, are compared."""
 _MAX_NAME_WORDS = 3
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 

@@ -113,3 +113,9 @@ def test_liver_lobe_named_in_the_sentence_after_the_liver_is_no_side() -> None:
     assert extract_laterality("КТ органов грудной клетки", "Очаг в правой доле.", "Очаг.") == (
         "справа"
     )
+
+
+def test_score_name_with_a_misheard_final_consonant() -> None:
+    assert extract_score("birads", "Фиброаденома левой молочной железы. Байрэб с 2.") == 2
+    assert extract_score("birads", "Узел. Тирэдс 3.") is None  # TI-RADS sounds nearer
+    assert extract_score("birads", "Размер 2 мм, категория 4.") is None
