@@ -63,9 +63,8 @@ def tumour_names() -> dict[str, tuple[str, ...]]:
 
 def compound_tail(word: str, vocabulary: Collection[str]) -> str | None:
     """The word a compound ends with («нижне-долевой», «адено-гипофиз», «микро-аденома»),
-    when ``vocabulary`` knows it and not the compound."""
-    if word in vocabulary:
-        return None
+    when ``vocabulary`` knows it (a compound the index knows too, «тонкокишечный», still
+    leads to its last word: the query keeps such links as secondary)."""
     for cut in range(_MIN_HEAD, len(word) - _MIN_TAIL):
         if word[cut] in _LINKING_VOWELS:
             tail = word[cut + 1 :]
