@@ -27,7 +27,6 @@ from typing import Any
 from asr.audio import SAMPLE_RATE, StreamResampler
 from asr.decoder import DecodeRequest, DecodeResult
 from asr.stream_policy import (
-    Final,
     FinalJob,
     Job,
     PartialJob,
@@ -41,13 +40,13 @@ from server.protocol import (
     ErrorMsg,
     Feedback,
     FieldMsg,
-    FinalMsg,
     PartialMsg,
     ServerMessage,
     Start,
     WarningMsg,
 )
 from server.services import SessionServices
+from server.session_messages import failed, final_message, stored_final
 from server.session_outbox import Closer, Outbox, Sender
 from server.session_speculation import Speculator
 from server.session_state import SessionState
@@ -82,7 +81,7 @@ class DictationSession:
         self.policy = StreamPolicy(replace(services.policy, context_prompt=prompt))
         # A restored session goes on where its stored finals end: numbering, and the prompt.
         self.policy.utterance = state.base_utterance
-        self.policy.finals = [_stored_final(m) for m in state.log if m["type"] == "final"]
+        self.policy.finals = [stored_final(m) for m in state.log if m["type"] == "final"]
         self.vad = StreamingVad()
         self.resampler = StreamResampler(start.audio.sample_rate)
         self.tasks = TaskOwner(f"session-{self.id[:8]}", on_failure=self._task_failed)
@@ -335,26 +334,9 @@ class DictationSession:
             )
         except Exception as exc:  # the words are kept as heard; the session goes on
             log.exception("session %s: text pipeline failed", self.id[:8])
-            await self.emit(ErrorMsg(code="text_failed", message=_failed("text", exc)))
+            await self.emit(ErrorMsg(code="text_failed", message=failed("text", exc)))
             processed = ProcessedFinal(final.text)
-        base = self.state.base_s
-        message = FinalMsg(
-            utterance=final.utterance,
-            text=processed.text,
-            raw=final.text,
-            start_s=round(final.start_s + base, 3),
-            end_s=round(final.end_s + base, 3),
-            words=[
-                {
-                    "w": w.w,
-                    "start": round(w.start + base, 2),
-                    "end": round(w.end + base, 2),
-                    "p": w.p,
-                }
-                for w in final.words
-            ],
-            corrections=processed.corrections,
-        )
+        message = final_message(final, processed, self.state.base_s)
         await self.emit(message, covers=self.state.covered_by(job.end))
         self.s.metrics.final_latency.observe(time.perf_counter() - self._arrival(job.end))
         for command in processed.commands:
@@ -369,7 +351,7 @@ class DictationSession:
             live = await self.text.live(self.state)
         except Exception as exc:  # live extras fail alone: finals and the document go on
             log.exception("session %s: live fields failed", self.id[:8])
-            await self.emit(ErrorMsg(code="live_failed", message=_failed("live fields", exc)))
+            await self.emit(ErrorMsg(code="live_failed", message=failed("live fields", exc)))
             return
         for name, value in self.state.field_changes(live.fields):
             await self.emit(FieldMsg(field=name, value=value))
@@ -387,7 +369,7 @@ class DictationSession:
             return await self.text.document(self.state)
         except Exception as exc:  # the finals as they were sent: nothing spoken is lost
             log.exception("session %s: document text failed", self.id[:8])
-            await self.emit(ErrorMsg(code="text_failed", message=_failed("document", exc)))
+            await self.emit(ErrorMsg(code="text_failed", message=failed("document", exc)))
             return " ".join(t for t in self.state.final_texts if t)
 
     async def current_text(self) -> str:
@@ -397,21 +379,6 @@ class DictationSession:
         except Exception:  # the finals as they were sent
             log.warning("session %s: document text failed", self.id[:8], exc_info=True)
             return " ".join(t for t in self.state.final_texts if t)
-
-
-def _failed(what: str, exc: BaseException) -> str:
-    return f"{what} processing failed ({type(exc).__name__}); the words are kept as heard"
-
-
-def _stored_final(message: dict[str, Any]) -> Final:
-    return Final(
-        utterance=int(message["utterance"]),
-        text=str(message["raw"]),
-        raw=str(message["raw"]),
-        start_s=float(message["start_s"]),
-        end_s=float(message["end_s"]),
-        words=(),
-    )
 
 
 @dataclass(frozen=True)
