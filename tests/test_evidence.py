@@ -135,3 +135,9 @@ def test_a_typed_eponym_is_no_misspelt_common_word() -> None:
     typed = postprocess("Перелом лучевой кости по типу Коллеса со смещением.")
     assert "Коллеса" in typed.text
     assert [w.reason for w in typed.withheld if w.raw == "Коллеса"] == ["proper_name"]
+
+
+def test_a_preposition_before_a_number_is_never_swallowed_by_a_join() -> None:
+    said = "позвоночный канал на этом уровне сужин до 8 мм"
+    words = [(w, 0.5) for w in said.split()]
+    assert "до 8 мм" in postprocess(said, template_id="mri_spine", words=words).text

@@ -491,6 +491,14 @@ class NearMissCorrector:
     ) -> Replacement | None:
         window = [str(word) for word in words[start:end]]
         after_preposition = end - start > 1 and window[0].lower() in _NO_JOIN_FIRST
+        # «сужин до 8 мм» is «сужен до», never «сужено 8 мм»: a preposition before a number
+        # or a mark (a barrier here) is a preposition, not a word's last syllable.
+        if (
+            end - start > 1
+            and window[-1].lower() in _NO_JOIN_FIRST
+            and (end >= len(words) or words[end] is None)
+        ):
+            return None
         if after_preposition and not (has_suspect and (end - start == 2 or split_prefix)):
             return None
         raw = " ".join(window)
