@@ -327,3 +327,10 @@ def test_names_codes_and_typed_sizes_stay_whole() -> None:
 def test_a_mass_is_no_volume() -> None:
     assert normalise("объёмное образование 45 мм") == "Объёмное образование 45 мм"
     assert normalise("объём гематомы 12 мм") == "Объём гематомы 12 мл"
+
+
+def test_suspended_compound_keeps_its_first_part() -> None:
+    assert normalise("столкновение с двух- или трехколесным средством") == (
+        "Столкновение с двух- или трехколесным средством"
+    )
+    assert normalise("право- и левосторонний") == "Право- и левосторонний"

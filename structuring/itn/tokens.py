@@ -17,8 +17,11 @@ TokenKind = Literal["word", "punct", "break"]
 # A figure glued to Latin letters is a name, not a number: nuclides («99mTc», «18F-ФДГ»),
 # «3D» (but «10x12» is a size).
 # An МКБ-10 code keeps its dot («I26.9»).
+# A suspended compound's first part keeps its hyphen («двух- или трехколесным», «право- и
+# левосторонний»): it is no number and no word of its own.
 _TOKEN_RE = re.compile(
-    r"[A-Z]\d{2}\.\d{1,2}(?!\w)"
+    r"[А-Яа-яЁё]+-(?=\s+(?:или|и|либо)\s)"
+    r"|[A-Z]\d{2}\.\d{1,2}(?!\w)"
     r"|\d+(?![xX]\d)[A-Za-z]\w*(?:[-–]\w+)*"
     r"|(?:(?<![\w])[+−])?\d+(?:[.,]\d+)*(?:[-–][\w]+)*"
     r"|\w+(?:[-–'’]\w+)*"
