@@ -19,9 +19,10 @@ from semd_templates import nsi
 from structuring.icd10_expand import compound_tail
 
 _STUDY_RE = re.compile(
-    r"томограф\w*|рентгенограф\w*|\bУЗИ\b|ультразвуков\w+ исследовани\w+|сонограф\w*|"
+    r"(?:КТ|МР|МСКТ)-?ангиограф\w*|томограф\w*|рентгенограф\w*|\bУЗИ\b|"
+    r"ультразвуков\w+ исследовани\w+|сонограф\w*|"
     r"\bМСКТ\b|\bМРТ\b|\bКТ\b|сцинтиграф\w*|денситометр\w*|флюорограф\w*|маммограф\w*|"
-    r"рентгеноскоп\w*|исследовани\w+",
+    r"рентгеноскоп\w*|ангиограф\w*|сканировани\w+|исследовани\w+",
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*|[,.;:()]|\S+")
@@ -29,6 +30,10 @@ _SIDES = frozenset({"левый", "правый", "оба", "обе", "двух"
 _JOINERS = frozenset({"и"})
 _BOTH = frozenset({"обеих", "обоих"})
 _GENERIC_HEADS = frozenset({"орган", "отдел", "сустав", "кость"})
+_PREFIX = 7
+_NOMINAL = frozenset({"NOUN", "ADJF", "PRTF"})
+_ADJECTIVE_GENITIVE = ("ых", "их", "ого", "его", "ой", "ей")
+_STEM_SHARE = 0.8
 _MAX_WORDS = 8
 
 
@@ -46,9 +51,30 @@ def _anatomy_words() -> frozenset[str]:
 
 
 def _anatomical(lemma: str) -> bool:
-    """An anatomy word, a side, or a compound ending in one («грудо|поясничный»)."""
+    """An anatomy word, a side, or a compound ending in one («грудо|поясничный»); an
+    adjective morphology does not know is compared by its stem (pymorphy guesses
+    «околоносов» from «околоносовых», «околоносовой» from «Околоносовые»)."""
     words = _anatomy_words()
-    return lemma in words or lemma in _SIDES or compound_tail(lemma, words) is not None
+    if lemma in words or lemma in _SIDES or compound_tail(lemma, words) is not None:
+        return True
+    return any(_same_stem(lemma, word) for word in _anatomy_prefixes().get(lemma[:_PREFIX], ()))
+
+
+def _same_stem(first: str, second: str) -> bool:
+    shared = 0
+    for one, other in zip(first, second, strict=False):
+        if one != other:
+            break
+        shared += 1
+    return shared >= _PREFIX and shared >= _STEM_SHARE * min(len(first), len(second))
+
+
+@lru_cache(maxsize=1)
+def _anatomy_prefixes() -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for word in _anatomy_words():
+        grouped.setdefault(word[:_PREFIX], []).append(word)
+    return {prefix: tuple(words) for prefix, words in grouped.items()}
 
 
 @lru_cache(maxsize=1)
@@ -58,14 +84,22 @@ def _morph() -> pymorphy3.MorphAnalyzer:
 
 def _genitive(word: str) -> pymorphy3.analyzer.Parse | None:
     """The word's genitive reading as an adjective or noun, if it has one (a preposition
-    has none: «с», «в» end the phrase)."""
+    has none: «с», «в» end the phrase); an anatomical reading first («вен» is «вена», not
+    «вено»), and an adjective's for an adjective's ending (morphology guesses unknown words)."""
     parses = _morph().parse(word)
     if any(parse.tag.POS in {"PREP", "CONJ", "PRCL"} for parse in parses):
         return None
-    for parse in parses:
-        if parse.tag.case == "gent" and parse.tag.POS in {"NOUN", "ADJF", "PRTF"}:
-            return parse
-    return None
+    genitive = [p for p in parses if p.tag.case == "gent" and p.tag.POS in _NOMINAL]
+    if not genitive:
+        return None
+    anatomical = [p for p in genitive if p.normal_form.replace("ё", "е") in _anatomy_words()]
+    if anatomical:
+        return anatomical[0]
+    if word.endswith(_ADJECTIVE_GENITIVE):
+        adjectives = [p for p in genitive if p.tag.POS != "NOUN"]
+        if adjectives:
+            return adjectives[0]
+    return genitive[0]
 
 
 def _nominative(parse: pymorphy3.analyzer.Parse, original: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from semd_templates import Template, get_template, nsi
 from semd_templates.registry import TemplateNotFoundError
+from structuring.area_phrase import title_area
 from structuring.coding import match_pathologies
 from structuring.consistency import check
 from structuring.contrast import contrast_used
@@ -32,11 +33,11 @@ class TemplateUndetectedError(ValueError):
 
 
 def _resolve_template(
-    template_id: str | None, modality: str | None, area: AreaTerm | None
+    template_id: str | None, modality: str | None, area: AreaTerm | None, head: str = ""
 ) -> tuple[Template, bool]:
     if template_id:
         return get_template(template_id), False
-    detected = detect_template(modality, area)
+    detected = detect_template(modality, area, area_named=title_area(head) is not None)
     if detected is None:
         raise TemplateUndetectedError(
             "cannot tell the study kind from the text: name the modality and area in the "
@@ -66,7 +67,7 @@ def structure(
     head = sections.title or _first_sentence(text)
     modality = detect_modality(head) or detect_modality(text)
     area = detect_area(head)
-    template, detected = _resolve_template(template_id, modality, area)
+    template, detected = _resolve_template(template_id, modality, area, head)
     if modality not in template.detect.modalities:
         modality = template.default_modality
     if area is not None and area.region not in template.detect.regions:
@@ -147,7 +148,7 @@ def live_fields(text_so_far: str, template_id: str | None = None) -> dict[str, o
         "laterality": extract_laterality(sections.title, sections.findings, sections.conclusion),
     }
     try:
-        template, _ = _resolve_template(template_id, modality, area)
+        template, _ = _resolve_template(template_id, modality, area, head)
     except (TemplateUndetectedError, TemplateNotFoundError):
         return values
     values["modality"] = (

@@ -134,14 +134,26 @@ def area_name(title: str, term: AreaTerm | None, default: str) -> str:
     return name
 
 
-def detect_template(modality: str | None, area: AreaTerm | None) -> Template | None:
-    """The template whose modalities and regions fit; modality alone decides mammography."""
+ANY_REGION = "any"
+"""A template for its modality's other areas (``ct_other`` …): chosen when the title names an
+area no specific template covers («КТ височных костей», «УЗИ вен нижних конечностей»)."""
+
+
+def detect_template(
+    modality: str | None, area: AreaTerm | None, *, area_named: bool = False
+) -> Template | None:
+    """The template whose modalities and regions fit; modality alone decides mammography; a
+    named area no specific template covers gets its modality's general template."""
     if modality is None:
         return None
     candidates = [t for t in list_templates() if modality in t.detect.modalities]
+    specific = [t for t in candidates if ANY_REGION not in t.detect.regions]
     if area is not None:
-        fitting = [t for t in candidates if area.region in t.detect.regions]
+        fitting = [t for t in specific if area.region in t.detect.regions]
         if fitting:
             # Templates list their primary region first.
             return min(fitting, key=lambda t: t.detect.regions.index(area.region))
-    return candidates[0] if len(candidates) == 1 else None
+    if len(specific) == 1:
+        return specific[0]
+    general = [t for t in candidates if ANY_REGION in t.detect.regions]
+    return general[0] if general and (area is not None or area_named) else None
