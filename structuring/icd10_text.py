@@ -29,6 +29,7 @@ _HEADING_WORDS = 2
 _COMBINING_HYPHEN_RE = re.compile(r"\b([А-Яа-яЁё]+[оеОЕ])-([А-Яа-яЁё]+)")
 _CLAUSE_RE = re.compile(r"[.;:!?\n]+|,\s+|\s+[-–—]\s+")
 # Vertebra labels are Latin («C6», «Th12», «L4»); a dictated Cyrillic «С6» means the same.
+_SHORT_FORMS = frozenset({"ADJS", "PRTS"})
 _TO_LATIN = str.maketrans("асеорхкмнтвАСЕОРХКМНТВ", "aceopxkmhtbACEOPXKMHTB")
 
 
@@ -70,7 +71,12 @@ def lemma(word: str) -> str:
     """Dictionary form of one folded word (Latin words and numbers stay as they are)."""
     if not _CYRILLIC_RE.search(word):
         return word
-    return str(_morph().parse(word)[0].normal_form).replace("ё", "е")
+    parses = _morph().parse(word)
+    # On a tie a full reading beats a short adjective («яичников» is «яичник», not
+    # «яичниковый»): names and conclusions rarely use short forms.
+    top = [p for p in parses if p.score == parses[0].score]
+    chosen = next((p for p in top if p.tag.POS not in _SHORT_FORMS), parses[0])
+    return str(chosen.normal_form).replace("ё", "е")
 
 
 def lemmas(text: str) -> list[str]:
