@@ -15,6 +15,8 @@ whose writes fail with ``LeaseLost`` from then on; ``release`` gives it back.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,6 +36,13 @@ class LeaseLost(StoreError):  # noqa: N818 - a state, not a failure of this node
     """Another node has taken the session over: this one must stop driving it."""
 
 
+RECORD_COLUMNS = (
+    "id, status, created_at, updated_at, template_id, specialty, options, last_seq, text,"
+    " tenant, audio_bytes, seq_reserved"
+)
+"""The ``sessions`` columns a :class:`SessionRecord` is read from, in its order."""
+
+
 @dataclass(frozen=True)
 class SessionRecord:
     id: str
@@ -51,6 +60,24 @@ class SessionRecord:
     """Bytes of the client's audio covered by the stored finals."""
     seq_reserved: int = 0
     """Every ``seq`` ever sent in this session is at most this."""
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> SessionRecord:
+        """A record from a row of ``RECORD_COLUMNS`` (options as JSON text)."""
+        return cls(
+            id=row[0],
+            status=row[1],
+            created_at=row[2],
+            updated_at=row[3],
+            template_id=row[4],
+            specialty=row[5],
+            options=json.loads(row[6]),
+            last_seq=row[7],
+            text=row[8],
+            tenant=row[9],
+            audio_bytes=row[10],
+            seq_reserved=row[11],
+        )
 
     @property
     def seq_floor(self) -> int:

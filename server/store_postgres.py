@@ -23,15 +23,18 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from server.store import DEFAULT_TENANT, LeaseLost, SessionRecord, StoreError, StoreUnavailable
+from server.store import (
+    DEFAULT_TENANT,
+    RECORD_COLUMNS,
+    LeaseLost,
+    SessionRecord,
+    StoreError,
+    StoreUnavailable,
+)
 from server.store_migrations import migrate
 
 log = logging.getLogger(__name__)
 
-_COLUMNS = (
-    "id, status, created_at, updated_at, template_id, specialty, options, last_seq, text,"
-    " tenant, audio_bytes, seq_reserved"
-)
 _FENCE = " AND (%(epoch)s::bigint IS NULL OR epoch = %(epoch)s)"
 """A write of a leased session applies only while the session's epoch is still the lease's."""
 
@@ -184,26 +187,13 @@ class PostgresStore:
     async def get(self, session_id: str) -> SessionRecord | None:
         async with self._conn() as conn:
             cursor = await conn.execute(
-                f"SELECT {_COLUMNS} FROM sessions WHERE id = %s",  # noqa: S608 - constant
+                f"SELECT {RECORD_COLUMNS} FROM sessions WHERE id = %s",  # noqa: S608 - constant
                 (session_id,),
             )
             row = await cursor.fetchone()
         if row is None:
             return None
-        return SessionRecord(
-            id=row[0],
-            status=row[1],
-            created_at=row[2],
-            updated_at=row[3],
-            template_id=row[4],
-            specialty=row[5],
-            options=json.loads(row[6]),
-            last_seq=row[7],
-            text=row[8],
-            tenant=row[9],
-            audio_bytes=row[10],
-            seq_reserved=row[11],
-        )
+        return SessionRecord.from_row(row)
 
     async def append(
         self, session_id: str, message: dict[str, Any], *, audio_bytes: int | None = None

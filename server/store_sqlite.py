@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from server.store import DEFAULT_TENANT, SessionRecord, StoreUnavailable
+from server.store import DEFAULT_TENANT, RECORD_COLUMNS, SessionRecord, StoreUnavailable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -120,26 +120,12 @@ class SQLiteStore:
 
     def _get(self, session_id: str) -> SessionRecord | None:
         row = self.db.execute(
-            "SELECT id, status, created_at, updated_at, template_id, specialty, options,"
-            " last_seq, text, tenant, audio_bytes, seq_reserved FROM sessions WHERE id = ?",
+            f"SELECT {RECORD_COLUMNS} FROM sessions WHERE id = ?",  # noqa: S608 - constant
             (session_id,),
         ).fetchone()
         if row is None:
             return None
-        return SessionRecord(
-            id=row[0],
-            status=row[1],
-            created_at=row[2],
-            updated_at=row[3],
-            template_id=row[4],
-            specialty=row[5],
-            options=json.loads(row[6]),
-            last_seq=row[7],
-            text=row[8],
-            tenant=row[9],
-            audio_bytes=row[10],
-            seq_reserved=row[11],
-        )
+        return SessionRecord.from_row(row)
 
     async def get(self, session_id: str) -> SessionRecord | None:
         result: SessionRecord | None = await self._call(self._get, session_id)
