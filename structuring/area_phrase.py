@@ -17,6 +17,7 @@ import pymorphy3
 
 from semd_templates import nsi
 from structuring.icd10_expand import compound_tail
+from vocabularies.lexicon import morphology as _morph
 
 _STUDY_RE = re.compile(
     r"(?:КТ|МР|МСКТ)-?ангиограф\w*|томограф\w*|рентгенограф\w*|\bУЗИ\b|"
@@ -77,11 +78,6 @@ def _anatomy_prefixes() -> dict[str, tuple[str, ...]]:
     return {prefix: tuple(words) for prefix, words in grouped.items()}
 
 
-@lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
-
-
 def _genitive(word: str) -> pymorphy3.analyzer.Parse | None:
     """The word's genitive reading as an adjective or noun, if it has one (a preposition
     has none: «с», «в» end the phrase); an anatomical reading first («вен» is «вена», not
@@ -115,9 +111,11 @@ def _nominative(parse: pymorphy3.analyzer.Parse, original: str) -> str:
     return word
 
 
+@lru_cache(maxsize=256)
 def title_area(title: str) -> tuple[str, str] | None:
     """(area in the nominative, the genitive words it came from, sides left out), or None
-    when the title names no examined object after the study."""
+    when the title names no examined object after the study. Cached: template detection and
+    the area field both ask for the same title."""
     study = _STUDY_RE.search(title)
     if study is None:
         return None

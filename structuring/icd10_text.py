@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-import pymorphy3
+from vocabularies.lexicon import morphology as _morph
 
 _WORD_RE = re.compile(r"[A-Za-zА-Яа-яЁё]+\d*|\d+")
 _LABEL_RE = re.compile(r"[^\W\d_]+\d+")
@@ -51,11 +51,6 @@ def tsv_rows(name: str) -> Iterator[tuple[str, str]]:
         if line.strip() and not line.startswith("#"):
             left, right = line.split("\t")
             yield left.strip(), right.strip()
-
-
-@cache
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
 
 
 def _fold(word: str) -> str:

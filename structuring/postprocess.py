@@ -15,10 +15,10 @@ from structuring.confidence import WordProbability, attach_probabilities
 from structuring.events import CommandEvent, Correction, PostprocessResult, Withheld
 from structuring.itn import normalise_tokens
 from structuring.itn.tokens import Token, render, tokenize
-from vocabularies import numeral_compounds
-from vocabularies.corrector import Replacement
+from vocabularies.corrector import SOUND_ALIKE, Replacement
 from vocabularies.evidence import TEXT, Candidate, EvidenceGate, EvidencePolicy
 from vocabularies.loader import Vocabulary, load_vocabulary
+from vocabularies.numeral_compounds import SOURCE as NUMERAL_COMPOUND
 from vocabularies.numeral_compounds import NumeralCompounds
 from vocabularies.particles import ParticleSplit
 from vocabularies.script import MixedScriptRepair
@@ -115,10 +115,8 @@ def _admitted(draft: Draft, gate: EvidenceGate, found: list[Replacement]) -> lis
 
 
 _MIXED_SCRIPT = MixedScriptRepair()
-SOUND_ALIKE = "morphology"
-"""``Replacement.dictionary`` of a word mended by sound from morphology (vocabularies.spelling)."""
 _PARTICLES = ParticleSplit()
-_HEARD_ONLY = frozenset({SOUND_ALIKE, numeral_compounds.SOURCE})
+_HEARD_ONLY = frozenset({SOUND_ALIKE, NUMERAL_COMPOUND})
 
 
 def correct(draft: Draft) -> Draft:

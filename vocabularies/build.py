@@ -20,6 +20,7 @@ from typing import Any
 
 import pymorphy3
 
+from vocabularies.lexicon import morphology
 from vocabularies.model import Dictionary, write_dictionary
 from vocabularies.sources import read_anatomy, read_icd10, read_pathology, read_seed
 
@@ -57,7 +58,7 @@ def _best_parse(morph: pymorphy3.MorphAnalyzer, word: str) -> list[Any]:
 
 def word_forms(dictionaries: list[Dictionary]) -> dict[str, str]:
     """Every inflected form of every Cyrillic word of the terms → the first dictionary naming it."""
-    morph = pymorphy3.MorphAnalyzer()
+    morph = morphology()
     forms: dict[str, str] = {}
     seen: set[str] = set()
     for dictionary in dictionaries:

@@ -34,7 +34,7 @@ _MIN_COMPOUND_TAIL = 4
 _MAX_SHORT_PART = 3
 _MIN_COMPOUND_LENGTH = 9
 _COMPOUND_SCORE = 0.9
-_MORPHOLOGY = "morphology"
+SOUND_ALIKE = "morphology"
 """The ``dictionary`` of a slip mended from Russian morphology, not a specialty dictionary."""
 _KEY_WEIGHT = 0.6
 """Sound-alike counts more than spelled-alike: Whisper misspells by ear («мененгемы»). At 0.5
@@ -340,7 +340,7 @@ class NearMissCorrector:
             if form is not None:
                 raw = str(word)
                 text = _restore_case(raw, form)
-                mended.append(Replacement(position, position + 1, raw, text, 1.0, _MORPHOLOGY))
+                mended.append(Replacement(position, position + 1, raw, text, 1.0, SOUND_ALIKE))
         return mended
 
     def _after_acronym(self, word: str | None, position: int) -> Replacement | None:

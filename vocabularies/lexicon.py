@@ -19,7 +19,9 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 @lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
+def morphology() -> pymorphy3.MorphAnalyzer:
+    """The one Russian morphological analyser of the process (its dictionaries are loaded
+    once and shared by every stage that parses words)."""
     return pymorphy3.MorphAnalyzer()
 
 
@@ -33,7 +35,7 @@ def ordinary_lemmas() -> frozenset[str]:
 def is_ordinary_word(word: str) -> bool:
     """Known to OpenCorpora morphology, or its lemma is in the medspellchecker lexicon."""
     folded = word.lower()
-    morph = _morph()
+    morph = morphology()
     if morph.word_is_known(folded):
         return True
     lemmas = ordinary_lemmas()

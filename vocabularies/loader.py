@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-import pymorphy3
-
 from vocabularies.corrector import FormIndex, KeyTable, NearMissCorrector, SuffixIndex
 from vocabularies.grammar import GrammarRepair, governs, takes_case
-from vocabularies.lexicon import is_ordinary_word, is_valid_form
+from vocabularies.lexicon import is_ordinary_word, is_valid_form, morphology
 from vocabularies.model import Dictionary, read_dictionary
 from vocabularies.phrases import PhraseMatcher
 from vocabularies.specialties import dictionary_names, pathology_methods, resolve_specialty
@@ -66,7 +64,7 @@ def user_dictionaries(folder: Path | None) -> tuple[Dictionary, ...]:
 
 
 def _inflect(dictionaries: tuple[Dictionary, ...]) -> dict[str, str]:
-    morph = pymorphy3.MorphAnalyzer()
+    morph = morphology()
     forms: dict[str, str] = {}
     for dictionary in dictionaries:
         for entry in dictionary.entries:

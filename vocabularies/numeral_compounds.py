@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 
 from vocabularies.corrector import Replacement
 from vocabularies.rules import numeral_stems
@@ -21,11 +20,6 @@ _FIGURE_COMPOUND = re.compile(r"(\d{1,3})(?:-х)?-([а-яё]{4,})", re.IGNORECAS
 _FIGURE_ALONE = re.compile(r"(\d{1,3})-х", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def _stems() -> dict[str, tuple[str, ...]]:
-    return numeral_stems()
-
-
 class NumeralCompounds:
     """Finds «2-сторонний» and «2-х сторонний»; ``None`` items are skipped."""
 
@@ -33,7 +27,7 @@ class NumeralCompounds:
         self.is_valid = is_valid
 
     def _word(self, figure: str, rest: str) -> str | None:
-        for stem in _stems().get(figure, ()):
+        for stem in numeral_stems().get(figure, ()):
             if self.is_valid(stem + rest.lower()):
                 return stem + rest
         return None

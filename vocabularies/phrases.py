@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pymorphy3
 from rapidfuzz import fuzz
 
 from vocabularies.corrector import Replacement
+from vocabularies.lexicon import morphology as _morph
 from vocabularies.phonetic import phonetic_key
 
 _WORD = re.compile(r"[а-яё]+")
@@ -68,11 +68,6 @@ def _positional(word: str) -> bool:
 
 def _fold(text: str) -> str:
     return text.lower().replace("ё", "е")
-
-
-@lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
 
 
 @lru_cache(maxsize=65536)

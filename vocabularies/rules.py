@@ -22,6 +22,7 @@ def preposition_cases() -> dict[str, tuple[str, ...]]:
     return {preposition: tuple(cases) for preposition, cases in raw.items()}
 
 
+@lru_cache(maxsize=1)
 def numeral_stems() -> dict[str, tuple[str, ...]]:
     """A figure → the stems it stands for at the start of a compound («2» → «дву», «двух»)."""
     raw = json.loads(RULES.read_text(encoding="utf-8"))["numeral_stems"]

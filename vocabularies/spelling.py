@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import pymorphy3
-
+from vocabularies.lexicon import morphology as _morph
 from vocabularies.phonetic import phonetic_key
 
 _LETTERS = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
@@ -24,11 +23,6 @@ _IOTATED_RE = re.compile("|".join(_IOTATED))
 _PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr"})
 MIN_LENGTH = 6
 """Shorter words have too many neighbours one letter away to pick one."""
-
-
-@lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
 
 
 def _one_edit(word: str) -> set[str]:

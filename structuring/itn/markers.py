@@ -16,12 +16,10 @@ commands.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-import pymorphy3
-
 from structuring.itn.tokens import Token, fold, punct, word
+from vocabularies.lexicon import morphology as _morph
 
 _MARKERS = {
     "описание": "Описание",
@@ -49,11 +47,6 @@ _STUDY_NOUNS = frozenset(
 )
 _MAX_TITLE_ADJECTIVES = 3
 _BREAKS_BEFORE = frozenset({".", ",", ";", "—", "–", "-", "!", "?", "…", "..."})
-
-
-@lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
 
 
 def _at_clause_start(out: list[Token]) -> bool:

@@ -18,13 +18,13 @@ from vocabularies.grammar.morphology import (
     _case,
     _ending_cost,
     _fold,
-    _morph,
     _nominal_readings,
     _parses,
     _split_ending_follows,
     _unique_agreeing_form,
     _with_case_of,
 )
+from vocabularies.lexicon import morphology as _morph
 
 
 class AgreementRepair:

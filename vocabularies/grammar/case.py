@@ -14,11 +14,11 @@ from vocabularies.grammar.morphology import (
     _adjective_readings,
     _case,
     _fold,
-    _morph,
     _parses,
     _split_ending_follows,
     _with_case_of,
 )
+from vocabularies.lexicon import morphology as _morph
 
 
 class CaseRepair:

@@ -7,9 +7,9 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-import pymorphy3
 from rapidfuzz.distance import Levenshtein
 
+from vocabularies.lexicon import morphology as _morph
 from vocabularies.rules import preposition_cases, word_rules
 
 _ALL_GOVERN: dict[str, frozenset[str]] = {
@@ -25,11 +25,6 @@ _MAX_ADJECTIVES = 2
 _KEEP_STEM = 3
 """The repaired form keeps the word but its last three letters (an ending, not a word)."""
 SOURCE = "grammar"
-
-
-@lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
 
 
 _RARE = frozenset({"Surn", "Name", "Patr", "Arch", "Abbr", "Init", "Geox", "Orgn"})

@@ -14,11 +14,11 @@ from vocabularies.grammar.morphology import (
     _agrees,
     _ending_cost,
     _fold,
-    _morph,
     _nominal_readings,
     _parses,
     _with_case_of,
 )
+from vocabularies.lexicon import morphology as _morph
 
 
 class AdverbRepair:
