@@ -13,6 +13,7 @@ reported apart. Text without audio, as ``semdict postprocess`` sees it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -24,8 +25,7 @@ from vocabularies.evidence import changes_meaning
 from vocabularies.loader import load_vocabulary
 
 CORPUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
+    Path(os.environ.get("SEMDICT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
     / "corpus"
     / "clinical_text"
     / "anamnesis_sentences.txt"

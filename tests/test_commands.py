@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from structuring.postprocess import postprocess
+from tests.conftest import SHARED
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
+CORPUS = SHARED / "corpus" / "dev" / "dictations.jsonl"
 
 
 def _command_items() -> list[dict[str, str]]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from structuring.itn import normalise
+from tests.conftest import SHARED
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
+CORPUS = SHARED / "corpus" / "dev" / "dictations.jsonl"
 
 
 def _plain_items() -> list[dict[str, str]]:
