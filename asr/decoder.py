@@ -17,7 +17,7 @@ import numpy as np
 from faster_whisper.tokenizer import Tokenizer
 
 from asr.audio import SAMPLE_RATE, Samples
-from asr.coverage import uncovered_speech
+from asr.coverage import uncovered_inner_speech, uncovered_speech
 from asr.engine import Engine, Word
 from asr.guards import drop_boundary_overlap
 
@@ -219,9 +219,26 @@ class WindowDecoder:
             )
         if opts.word_timestamps:
             out = self._add_words(requests, encoded, results, out)
+            if _depth == 0:
+                out = [self._recover_inner(q, r) for q, r in zip(requests, out, strict=True)]
             if _depth < MAX_RECOVERIES:
                 out = [self._recover_tail(q, r, _depth) for q, r in zip(requests, out, strict=True)]
         return out
+
+    def _recover_inner(self, request: DecodeRequest, result: DecodeResult) -> DecodeResult:
+        """``result``, or the window decoded again without the previous text when ``result``
+        skipped speech inside the window. A skipped or repeated phrase comes from the prompt:
+        the decoder continues the previous text instead of hearing the audio."""
+        if not request.prompt.strip() or not result.words:
+            return result
+        missing = uncovered_inner_speech(request.audio, result.words)
+        if missing <= 0:
+            return result
+        again = DecodeRequest(request.audio, "", request.options, request.prefix)
+        retry = self.decode([again], _depth=MAX_RECOVERIES)[0]
+        if not retry.words or uncovered_inner_speech(request.audio, retry.words) >= missing:
+            return result
+        return retry
 
     def _recover_tail(
         self, request: DecodeRequest, result: DecodeResult, depth: int

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from asr.audio import load_audio
+from asr.coverage import uncovered_inner_speech
 from asr.decoder import MAX_RECOVERIES, DecodeOptions, DecodeRequest, WindowDecoder, _new_tokens
-from asr.engine import Engine
+from asr.engine import Engine, Word
 from asr.scheduler import InferenceScheduler
 from tests.conftest import DATA
 
@@ -179,3 +181,41 @@ def test_speech_after_an_early_end_of_text_is_decoded(decoder: WindowDecoder) ->
     assert len(recovered.text.split()) > len(stopped.text.split())
     times = [w.start for w in recovered.words]
     assert times == sorted(times)
+
+
+def test_a_phrase_skipped_inside_a_window_is_decoded_again(decoder: WindowDecoder) -> None:
+    """Given the previous text, Whisper sometimes repeats a phrase of it instead of what was
+    said; the aligner then stretches a word over the speech it did not transcribe. That
+    speech is heard by the VAD, and the window is decoded again without the prompt."""
+    first, second = load_audio(DATA / "f02_elena.flac"), load_audio(DATA / "f01_elena.flac")
+    pause = np.zeros(8000, dtype=np.float32)
+    audio = np.concatenate([first, pause, second, pause]).astype(np.float32)
+    opts = DecodeOptions(beam_size=2, word_timestamps=True)
+    request = DecodeRequest(audio, "В печени киста.", opts)
+    heard = decoder.decode([request])[0]
+    assert uncovered_inner_speech(audio, heard.words) == 0.0, heard.words
+    assert "печени" in heard.text.lower() and "клетки" in heard.text.lower(), heard.text
+    # What the prompt copy looks like: the first sentence's words, the last one stretched
+    # over the whole second sentence.
+    end = first.size / 16000
+    copied = tuple(w for w in heard.words if w.end <= end)
+    stretched = Word(w=copied[-1].w, start=copied[-1].start, end=audio.size / 16000 - 0.5, p=0.5)
+    skipped = replace(
+        heard,
+        text=" ".join(w.w for w in copied),
+        words=(*copied[:-1], stretched),
+    )
+    assert uncovered_inner_speech(audio, skipped.words) > 1.0
+    recovered = decoder._recover_inner(request, skipped)
+    assert "клетки" in recovered.text.lower(), recovered.text
+    assert uncovered_inner_speech(audio, recovered.words) == 0.0
+
+
+def test_pauses_and_long_words_are_not_uncovered_speech(decoder: WindowDecoder) -> None:
+    """A pause between words is silence to the VAD; a long word is its own speech."""
+    audio = load_audio(DATA / "f03_elena.flac")
+    silence = np.zeros(32000, dtype=np.float32)
+    padded = np.concatenate([audio, silence, audio]).astype(np.float32)
+    opts = DecodeOptions(beam_size=2, word_timestamps=True)
+    heard = decoder.decode([DecodeRequest(padded, "", opts)])[0]
+    assert uncovered_inner_speech(padded, heard.words) == 0.0, heard.words
