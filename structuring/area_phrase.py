@@ -51,6 +51,33 @@ def _anatomy_words() -> frozenset[str]:
     return frozenset(words | _GENERIC_HEADS)
 
 
+@lru_cache(maxsize=1)
+def _qualifiers() -> dict[str, frozenset[str]]:
+    """Noun → the other words the anatomy directory names it with («аорта» → «грудной»,
+    «брюшной», «отдел» …)."""
+    morph = _morph()
+    found: dict[str, set[str]] = {}
+    for entry in nsi.anatomy().values():
+        words = {
+            morph.parse(word)[0].normal_form.replace("ё", "е")
+            for word in re.findall(r"[А-Яа-яЁё]+", entry.name.lower())
+        }
+        for word in words:
+            found.setdefault(word, set()).update(words - {word})
+    return {noun: frozenset(words) for noun, words in found.items()}
+
+
+def _qualifies(adjective: str, noun: str) -> bool:
+    """The anatomy directory names ``noun`` with ``adjective`` (or the compound's last part,
+    or a word of the same stem): «главный мозг», a misheard «головной мозг», does not."""
+    if noun in _GENERIC_HEADS or adjective in _SIDES:
+        return True
+    known = _qualifiers().get(noun, frozenset())
+    if adjective in known or compound_tail(adjective, known) is not None:
+        return True
+    return any(_same_stem(adjective, word) for word in known)
+
+
 def _anatomical(lemma: str) -> bool:
     """An anatomy word, a side, or a compound ending in one («грудо|поясничный»); an
     adjective morphology does not know is compared by its stem (pymorphy guesses
@@ -158,6 +185,9 @@ def title_area(title: str) -> tuple[str, str] | None:
     # Every word an anatomical one, and more than a bare «сустав»: misheard titles («голова
     # нового мозга») make no area.
     anatomical = all(_anatomical(lemma) for lemma in lemmas)
+    before_head = [p.normal_form.replace("ё", "е") for _, p in kept if p is not None]
+    before_head = before_head[: before_head.index(head_noun)] if head_noun in before_head else []
+    anatomical = anatomical and all(_qualifies(word, head_noun) for word in before_head)
     if not head_seen or not anatomical or (len(named) == 1 and head_noun in _GENERIC_HEADS):
         return None
     return " ".join(named), source

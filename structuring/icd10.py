@@ -43,7 +43,10 @@ SUSPICION_FACTOR = 0.75
 SUSPECTED_PAIR_FACTOR = 1.05
 # Shown to the doctor only above this: a list of unlikely codes is noise.
 MIN_CANDIDATE_CONFIDENCE = 0.1
-EXAMINATION_CONFIDENCES = (0.85, 0.3, 0.15)
+# Coders differ on a normal study's code (Z01.6 for any imaging, or Z01.8 beside X-ray): two
+# independent blind sets agreed with Z01.6 on 11 of 15 normal studies, so it is proposed
+# but not as a confident code.
+EXAMINATION_CONFIDENCES = (0.7, 0.3, 0.15)
 
 
 @dataclass(frozen=True)

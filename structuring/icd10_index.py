@@ -116,13 +116,13 @@ class Index:
     def search(self, query: Query) -> list[Hit]:
         """Documents with enough of their name covered, best score per code."""
         matched: dict[int, float] = defaultdict(float)
-        for word in query.match:
+        for word in sorted(query.match):  # float sums must not depend on set order
             weight = self.idf.get(word)
             if weight is None:
                 continue
             for doc_id in self.postings[word]:
                 matched[doc_id] += weight
-        content_weight = sum(self._content_weight(w) for w in query.content)
+        content_weight = math.fsum(self._content_weight(w) for w in query.content)
         modifiers = _lemma_set("modifiers")
         background = _lemma_set("background")
         vague = _lemma_set("vague_name_words")
@@ -137,7 +137,7 @@ class Index:
                 frozenset() if doc.phrasing else self.anatomy
             ):
                 continue
-            explained = sum(self._content_weight(w) for w in shared & query.content)
+            explained = math.fsum(self._content_weight(w) for w in shared & query.content)
             query_coverage = explained / content_weight if content_weight else 0.0
             # Among equal coverages the code that says more (C50.9 over C80.9) comes first.
             specificity = 1 + SPECIFICITY_PER_WEIGHT * weight
@@ -231,7 +231,7 @@ def icd10_index() -> Index:
     index = Index(idf=idf)
     postings: dict[str, list[int]] = defaultdict(list)
     for doc_id, (code, words, phrasing) in enumerate(sources):
-        index.documents.append(Document(code, words, sum(idf[w] for w in words), phrasing))
+        index.documents.append(Document(code, words, math.fsum(idf[w] for w in words), phrasing))
         for word in words:
             postings[word].append(doc_id)
     index.postings = dict(postings)

@@ -14,6 +14,7 @@ elsewhere in the conclusion makes it M50.0.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -79,9 +80,10 @@ def leaf(code: str, said: Collection[str], index: Index) -> Leaf:
     shares: list[tuple[float, str]] = []
     for child in children:
         own = _own_words(child, code)
-        total = sum(index.idf.get(w, 0.0) for w in own)
+        total = math.fsum(index.idf.get(w, 0.0) for w in own)
         if total:
-            shares.append((sum(index.idf.get(w, 0.0) for w in own & set(said)) / total, child))
+            said_weight = math.fsum(index.idf.get(w, 0.0) for w in own & set(said))
+            shares.append((said_weight / total, child))
     shares.sort(key=lambda item: (-item[0], item[1]))
     if shares and shares[0][0] >= MIN_OWN_COVERAGE:
         runner_up = shares[1][0] if len(shares) > 1 else 0.0

@@ -32,3 +32,12 @@ def test_vocabulary_name_when_it_covers_the_whole_phrase() -> None:
     assert area_name(title, detect_area(title), "default") == "тазобедренный сустав"
     title = "Компьютерная томография грудной аорты"
     assert area_name(title, detect_area(title), "органы грудной клетки") == "грудная аорта"
+
+
+def test_an_organ_with_an_adjective_the_anatomy_never_gives_it_is_no_area() -> None:
+    """A misheard «головного мозга» («главного мозга») is no new area: the anatomy directory
+    never names «мозг» with «главный», so the template's own area stays."""
+    title = "Компьютерная томография главного мозга без контрастного усиления"
+    assert title_area(title) is None
+    assert area_name(title, detect_area(title), "головной мозг") == "головной мозг"
+    assert title_area("КТ головного мозга") is not None
