@@ -19,6 +19,7 @@ from functools import cache
 from semd_templates import nsi
 from structuring.icd10_expand import expansions, tumour_names
 from structuring.icd10_text import cues, find_near, lemmas, tsv_rows
+from vocabularies.lexicon import morphology
 
 MIN_NAME_COVERAGE = 0.5
 # A three-character code with subdivisions is less precise than its «.9 неуточненный» child.
@@ -50,6 +51,9 @@ class Query:
     """Lemmas a document may match: the dictated ones plus their classification wording."""
     content: frozenset[str]
     """Lemmas the query coverage is measured on (expanded written forms replaced)."""
+    qualified: frozenset[tuple[str, str]] = frozenset()
+    """(adjective, noun) said together where the noun alone names another organ («костный
+    мозг» is no «мозг»): the noun matches only a name that has the adjective too."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,10 @@ class Index:
         modifiers = _lemma_set("modifiers")
         # Unknown words say nothing about coverage.
         content = {w for w in match - replaced - modifiers if w in self.idf}
+        qualified = frozenset(pair for pair in _organ_pairs() if find_near(sequence, pair, gap=0))
         if context:
             match |= set(self.query(context).match)
-        return Query(frozenset(match), frozenset(content))
+        return Query(frozenset(match), frozenset(content), qualified)
 
     def _content_weight(self, word: str) -> float:
         """A word's part in query coverage: where a finding is («задний рог медиального
@@ -120,7 +125,10 @@ class Index:
             weight = self.idf.get(word)
             if weight is None:
                 continue
+            qualifiers = {adjective for adjective, noun in query.qualified if noun == word}
             for doc_id in self.postings[word]:
+                if qualifiers and not qualifiers & self.documents[doc_id].lemmas:
+                    continue  # «отёк костного мозга» is not «Отек мозга»
                 matched[doc_id] += weight
         content_weight = math.fsum(self._content_weight(w) for w in query.content)
         modifiers = _lemma_set("modifiers")
@@ -131,6 +139,7 @@ class Index:
             doc = self.documents[doc_id]
             name_coverage = weight / doc.weight
             shared = doc.lemmas & query.match
+            shared -= {noun for adjective, noun in query.qualified if adjective not in doc.lemmas}
             # Naming an organ is no diagnosis: a classification name must share a word that is
             # neither anatomy (FNSI 11.1477) nor a side («органы брюшной полости» ≠ K66.9).
             if name_coverage < MIN_NAME_COVERAGE or not shared - modifiers - (
@@ -151,6 +160,14 @@ class Index:
             if doc.code not in best or score > best[doc.code].score:
                 best[doc.code] = Hit(doc.code, score, name_coverage, query_coverage, doc.phrasing)
         return sorted(best.values(), key=lambda hit: (-hit.score, len(hit.code), hit.code))
+
+
+@cache
+def _organ_pairs() -> frozenset[tuple[str, str]]:
+    """The cue list ``qualified_organs``: two-word organ names whose noun alone names
+    another organ."""
+    pairs = (tuple(lemmas(phrase)) for phrase in cues()["qualified_organs"])
+    return frozenset((pair[0], pair[1]) for pair in pairs if len(pair) == 2)
 
 
 @cache
@@ -186,6 +203,29 @@ def bare_name(name: str) -> str:
     return _OPTIONAL_RE.sub("", _EXCLUSION_RE.sub("", name))
 
 
+_EPONYM_RE = re.compile(r"\[([А-ЯЁ][а-яё]+(?:[- –][А-ЯЁ][а-яё]+)*)[^\]]*\]")
+
+
+def eponym_readings(name: str) -> set[str]:
+    """A name's bracketed eponym as a radiologist says it: the head noun with the eponym
+    («Синовиальная киста подколенной области [Бейкера]» → «киста Бейкера»), and an eponym of
+    several names alone («[Легга-Кальве-Пертеса]» → «Легга-Кальве-Пертеса»)."""
+    found = _EPONYM_RE.search(name)
+    if found is None:
+        return set()
+    eponym = found[1]
+    readings = {eponym} if len(re.split(r"[- –]", eponym)) > 1 else set()
+    head = next((w for w in re.findall(r"[А-Яа-яЁё]+", name[: found.start()]) if _noun(w)), None)
+    if head is not None:
+        readings.add(f"{head} {eponym}")
+    return readings
+
+
+def _noun(word: str) -> bool:
+    parse = morphology().parse(word.lower())[0]
+    return bool(parse.tag.POS == "NOUN")
+
+
 def name_variants(name: str) -> set[str]:
     """Readings of a classification name: «(…)» optional, «X [Y]» and «X или Y» either word.
 
@@ -216,6 +256,7 @@ def icd10_index() -> Index:
     for code, entry in nsi.mkb10().items():
         full = name_lemmas(entry.name)
         readings = {name_lemmas(variant) for variant in name_variants(entry.name)}
+        readings |= {name_lemmas(variant) for variant in eponym_readings(entry.name)}
         # A reading cut down to one word («Разрыв») would match far too much.
         sources += [(code, words, False) for words in readings if words == full or len(words) > 1]
     sources += [(code, name_lemmas(text), True) for text, code in tsv_rows(_PHRASINGS)]

@@ -150,13 +150,27 @@ def _phrases(key: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(lemmas(phrase)) for phrase in cues()[key])
 
 
+@cache
+def _negation_after() -> tuple[tuple[str, ...], ...]:
+    """The negation cues that follow what they negate, each reflexive verb also as its
+    participle's verb: «не визуализируется» and «не визуализирован», «не определяется» and
+    «не определён»."""
+    cues_ = list(_phrases("negation_after"))
+    for cue in list(cues_):
+        if cue[-1].endswith(("ся", "сь")):
+            variant = (*cue[:-1], cue[-1][:-2])
+            if variant not in cues_:
+                cues_.append(variant)
+    return tuple(cues_)
+
+
 def _strip_negated(words: list[str]) -> tuple[list[str], bool]:
     """Words of a clause without the negated part; True when something was negated."""
     for cue in _phrases("negation_before"):
         at = find(words, cue)
         if at != -1:
             return words[:at], True
-    for cue in _phrases("negation_after"):
+    for cue in _negation_after():
         at = find(words, cue)
         if at == -1:
             continue
@@ -165,6 +179,22 @@ def _strip_negated(words: list[str]) -> tuple[list[str], bool]:
             return [], True
         return words[at + len(cue) :], True
     return words, False
+
+
+_MULTIPLE = "множественный"
+
+
+def _plural_finding(text: str) -> bool:
+    """The clause names a finding in the plural («переломы VI–VIII рёбер»): МКБ-10 words it
+    «множественные …» (the findings that count are ``plural_is_multiple`` in the cues)."""
+    findings = frozenset(cues()["plural_is_multiple"])
+    framing = frozenset(cues()["query_stopwords"])
+    for word in _WORD_RE.findall(text):
+        parse = _morph().parse(_fold(word))[0]
+        lemma_ = str(parse.normal_form).replace("ё", "е")
+        if parse.tag.POS == "NOUN" and parse.tag.number == "plur" and lemma_ not in framing:
+            return lemma_ in findings
+    return False
 
 
 def read_clause(text: str, position: int, detail: bool = False, later: bool = False) -> Clause:
@@ -177,6 +207,8 @@ def read_clause(text: str, position: int, detail: bool = False, later: bool = Fa
             # The cue itself is no part of the diagnosis («подозрительное на рак» → «рак»).
             words, suspected = words[:at] + words[at + len(cue) :], True
     kept, negated = _strip_negated(words)
+    if kept and _plural_finding(text):
+        kept.append(_MULTIPLE)
     # A clause that states normality names organs, not a disease to code.
     return Clause(
         () if normal else tuple(kept), position, suspected, negated, normal, detail, later

@@ -121,3 +121,36 @@ def test_structure_json_carries_candidates_and_warnings() -> None:
     assert isinstance(icd10, dict)
     assert icd10["code"] == candidates[0]["code"]
     assert values["warnings"] == []
+
+
+def test_bone_marrow_is_not_the_brain() -> None:
+    """«костный мозг» names another organ than the bare «мозг» of «Отек мозга»; «отёк мозга»
+    itself still is G93.6."""
+    bone = suggest_icd10("Отёк костного мозга медиального мыщелка большеберцовой кости.")
+    assert all(not c.code.startswith("G93") for c in bone.candidates), bone
+    brain = suggest_icd10("Спинной мозг без особенностей, отёк мозга.")
+    assert brain.top is not None and brain.top.code == "G93.6", brain
+
+
+def test_a_bracketed_eponym_is_the_diseases_name() -> None:
+    """«Синовиальная киста подколенной области [Бейкера]» is «киста Бейкера»."""
+    top = suggest_icd10("Киста Бейкера слева, 25 × 8 мм.").top
+    assert top is not None and top.code == "M71.2", top
+    perthes = suggest_icd10("Болезнь Легга-Кальве-Пертеса справа, фаза фрагментации.").top
+    assert perthes is not None and perthes.code == "M91.1", perthes
+
+
+def test_fractures_in_the_plural_are_multiple() -> None:
+    for conclusion in ("Переломы V–VII рёбер слева.", "Множественные переломы рёбер справа."):
+        codes = [c.code for c in suggest_icd10(conclusion).candidates]
+        assert codes and codes[0] == "S22.4", (conclusion, codes)
+    single = suggest_icd10("Перелом VI ребра слева.").top
+    assert single is not None and single.code == "S22.3", single
+
+
+def test_a_negated_participle_takes_its_words_out_of_the_subdivision() -> None:
+    """«причина обструкции не определена»: no obstruction is said, so not N13.2."""
+    top = suggest_icd10("Гидронефроз правой почки, причина обструкции не определена.").top
+    assert top is not None and top.code == "N13.3", top
+    top = suggest_icd10("Гидронефроз левой почки, уровень обструкции не визуализирован.").top
+    assert top is not None and top.code == "N13.3", top
