@@ -20,7 +20,7 @@ from typing import Literal
 
 from semd_templates import nsi
 from structuring.icd10_index import Hit, icd10_index
-from structuring.icd10_leaf import leaf
+from structuring.icd10_leaf import first_said, leaf
 from structuring.icd10_text import Clause, cues, data_text, read_conclusion
 
 Source = Literal["classification_name", "radiology_phrasing", "examination"]
@@ -47,6 +47,8 @@ MIN_CANDIDATE_CONFIDENCE = 0.1
 # independent blind sets agreed with Z01.6 on 11 of 15 normal studies, so it is proposed
 # but not as a confident code.
 EXAMINATION_CONFIDENCES = (0.7, 0.3, 0.15)
+# Sibling subdivisions this close in confidence are told apart by which is said first.
+SAID_FIRST_TIE = 0.05
 
 
 @dataclass(frozen=True)
@@ -199,14 +201,16 @@ def _candidates(matches: list[_Match]) -> list[IcdCandidate]:
     return [c for c in chosen if c.confidence >= MIN_CANDIDATE_CONFIDENCE]
 
 
-def _subdivided(candidates: list[IcdCandidate], said: frozenset[str]) -> list[IcdCandidate]:
+def _subdivided(
+    candidates: list[IcdCandidate], said: frozenset[str], order: list[str]
+) -> list[IcdCandidate]:
     """Categories replaced by the subdivision a coder would enter (``icd10_leaf``); a code
     already listed is not listed twice."""
     names = nsi.mkb10()
     result: list[IcdCandidate] = []
     for retrieved in candidates:
         candidate = retrieved
-        chosen = leaf(retrieved.code, said, icd10_index())
+        chosen = leaf(retrieved.code, said, icd10_index(), order)
         if chosen.code != retrieved.code:
             confidence = retrieved.confidence
             if chosen.ambiguous:
@@ -217,6 +221,25 @@ def _subdivided(candidates: list[IcdCandidate], said: frozenset[str]) -> list[Ic
         if all(candidate.code != kept.code for kept in result):
             result.append(candidate)
     return result
+
+
+def _first_said_first(candidates: list[IcdCandidate], order: list[str]) -> list[IcdCandidate]:
+    """Two subdivisions of one category about equally likely: the one whose own words the
+    conclusion says first leads («рак эндометрия с инвазией миометрия» is C54.1)."""
+    if len(candidates) < 2:
+        return candidates
+    first, second = candidates[0], candidates[1]
+    tied = first.confidence - second.confidence <= SAID_FIRST_TIE
+    siblings = _category(first.code) == _category(second.code)
+    # Both must be said in so many words: a synonym's wording has no place in the text.
+    said_at = (first_said(first.code, order), first_said(second.code, order))
+    if tied and siblings and said_at[1] < said_at[0] < len(order):
+        return [
+            replace(second, confidence=first.confidence),
+            replace(first, confidence=second.confidence),
+            *candidates[2:],
+        ]
+    return candidates
 
 
 def _examination(modality: str, matched: str) -> list[IcdCandidate]:
@@ -235,8 +258,10 @@ def suggest_icd10(conclusion: str, modality: str = "") -> IcdSuggestion:
     if not parsed:
         return IcdSuggestion((), abstained=True)
     threshold = calibration().abstain_below
-    said = icd10_index().query([w for clause in parsed for w in clause.lemmas]).match
-    candidates = _subdivided(_candidates(_best_matches(parsed, texts)), said)
+    order = [w for clause in parsed for w in clause.lemmas]
+    said = icd10_index().query(order).match
+    candidates = _subdivided(_candidates(_best_matches(parsed, texts)), said, order)
+    candidates = _first_said_first(candidates, order)
     confident = bool(candidates) and candidates[0].confidence >= threshold
     normal = [text for clause, text in zip(parsed, texts, strict=True) if clause.normal]
     # Every clause negated its findings («пневмонии не выявлено, очагов нет»): a normal study.

@@ -192,6 +192,11 @@ _ALTERNATIVE_RE = re.compile(r"(\S+)\s+\[([^\]]*)\]")
 _OR_RE = re.compile(r"(\S+)\s+или\s+(\S+)")
 
 
+def query_stopwords() -> frozenset[str]:
+    """Words a query never keeps («тип», «степень», «признак»): no name can be told by them."""
+    return _lemma_set("query_stopwords")
+
+
 def vague_words() -> frozenset[str]:
     """«другой», «уточненный»: name words that say only that something else was specified."""
     return _lemma_set("vague_name_words")

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from semd_templates import nsi
-from structuring.icd10_index import Index, bare_name, name_lemmas, vague_words
+from structuring.icd10_index import Index, bare_name, name_lemmas, query_stopwords, vague_words
 from structuring.icd10_text import lemmas
 
 # The subdivision must be nearly all said by the conclusion (idf-weighted share of its own
@@ -52,7 +52,8 @@ def _subdivisions() -> dict[str, tuple[str, ...]]:
 def _own_words(code: str, parent: str) -> frozenset[str]:
     names = nsi.mkb10()
     own = name_lemmas(bare_name(names[code].name)) - name_lemmas(names[parent].name)
-    return own - vague_words()
+    # «… другого типа»: a word no conclusion is searched for cannot tell subdivisions apart
+    return own - vague_words() - query_stopwords()
 
 
 def _unspecified(code: str, parent: str) -> bool:
@@ -64,30 +65,45 @@ def _unspecified(code: str, parent: str) -> bool:
     )
 
 
+def first_said(code: str, order: Sequence[str]) -> int:
+    """Where the conclusion first says a word that ``code``'s name adds to its category's
+    (``len(order)`` when it says none)."""
+    head = code.split(".", 1)[0]
+    if head == code or head not in nsi.mkb10():
+        return len(order)
+    own = _own_words(code, head)
+    return next((at for at, word in enumerate(order) if word in own), len(order))
+
+
 def category(code: str) -> str:
     """The category of an unspecified subdivision (M50.9 → M50), any other code itself."""
     head = code.split(".", 1)[0]
     return head if head != code and _unspecified(code, head) else code
 
 
-def leaf(code: str, said: Collection[str], index: Index) -> Leaf:
+def leaf(code: str, said: Collection[str], index: Index, order: Sequence[str] = ()) -> Leaf:
     """The subdivision of ``code`` (a category, or its unspecified subdivision, which a
-    sibling that the conclusion describes outranks) to propose given the words ``said``."""
+    sibling that the conclusion describes outranks) to propose given the words ``said``.
+    Between subdivisions said equally fully, the one said first (``order``: the conclusion's
+    lemmas in order) wins: «рак эндометрия с инвазией миометрия» is a cancer of the
+    endometrium."""
     code = category(code)
     children = _subdivisions().get(code)
     if not children:
         return Leaf(code, ambiguous=False)
-    shares: list[tuple[float, str]] = []
+    shares: list[tuple[float, int, str]] = []
+    first = {word: at for at, word in reversed(list(enumerate(order)))}
     for child in children:
         own = _own_words(child, code)
         total = math.fsum(index.idf.get(w, 0.0) for w in own)
         if total:
             said_weight = math.fsum(index.idf.get(w, 0.0) for w in own & set(said))
-            shares.append((said_weight / total, child))
-    shares.sort(key=lambda item: (-item[0], item[1]))
+            position = min((first[w] for w in own if w in first), default=len(order))
+            shares.append((said_weight / total, position, child))
+    shares.sort(key=lambda item: (-item[0], item[1], item[2]))
     if shares and shares[0][0] >= MIN_OWN_COVERAGE:
         runner_up = shares[1][0] if len(shares) > 1 else 0.0
-        return Leaf(shares[0][1], ambiguous=shares[0][0] - runner_up < CLEAR_LEAD)
+        return Leaf(shares[0][2], ambiguous=shares[0][0] - runner_up < CLEAR_LEAD)
     unspecified = [c for c in children if _unspecified(c, code)]
     if unspecified:
         return Leaf(unspecified[-1], ambiguous=False)

@@ -154,3 +154,23 @@ def test_a_negated_participle_takes_its_words_out_of_the_subdivision() -> None:
     assert top is not None and top.code == "N13.3", top
     top = suggest_icd10("Гидронефроз левой почки, уровень обструкции не визуализирован.").top
     assert top is not None and top.code == "N13.3", top
+
+
+def test_a_subdivision_said_outright_beats_the_unspecified_one() -> None:
+    """«протрузии» is an «смещение» of a disc: M50.2, not M50.9 (M50.2's «… другого типа» is
+    no word a conclusion is searched for)."""
+    top = suggest_icd10("Протрузии межпозвонковых дисков C4-C5, C5-C6.").top
+    assert top is not None and top.code == "M50.2", top
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "code"),
+    [
+        ("Рак эндометрия, инвазия в миометрий менее половины толщины.", "C54.1"),
+        ("Рак миометрия с переходом на эндометрий.", "C54.2"),
+        ("Рак средней трети грудного отдела пищевода.", "C15.4"),
+    ],
+)
+def test_of_two_subdivisions_said_the_first_said_leads(conclusion: str, code: str) -> None:
+    candidates = suggest_icd10(conclusion).candidates
+    assert candidates and candidates[0].code == code, candidates
