@@ -164,6 +164,18 @@ def _negation_after() -> tuple[tuple[str, ...], ...]:
     return tuple(cues_)
 
 
+def _strip_history(words: list[str]) -> list[str]:
+    """Words of a clause without a disease it names as past («после перенесённой пневмонии»),
+    unless the clause is about that disease's sequelae («последствия перенесённого ОНМК»)."""
+    if any(word in words for word in cues()["sequelae"]):
+        return words
+    for cue in _phrases("history_before"):
+        at = find(words, cue)
+        if at != -1:
+            return words[:at]
+    return words
+
+
 def _strip_negated(words: list[str]) -> tuple[list[str], bool]:
     """Words of a clause without the negated part; True when something was negated."""
     for cue in _phrases("negation_before"):
@@ -206,7 +218,7 @@ def read_clause(text: str, position: int, detail: bool = False, later: bool = Fa
         if at != -1:
             # The cue itself is no part of the diagnosis («подозрительное на рак» → «рак»).
             words, suspected = words[:at] + words[at + len(cue) :], True
-    kept, negated = _strip_negated(words)
+    kept, negated = _strip_negated(_strip_history(words))
     if kept and _plural_finding(text):
         kept.append(_MULTIPLE)
     # A clause that states normality names organs, not a disease to code.

@@ -174,3 +174,24 @@ def test_a_subdivision_said_outright_beats_the_unspecified_one() -> None:
 def test_of_two_subdivisions_said_the_first_said_leads(conclusion: str, code: str) -> None:
     candidates = suggest_icd10(conclusion).candidates
     assert candidates and candidates[0].code == code, candidates
+
+
+@pytest.mark.parametrize(
+    "conclusion",
+    [
+        "Исключён пневмоторакс. Переломов рёбер не выявлено.",
+        "Пневмоторакс исключён.",
+        "Контрольное исследование после перенесённой пневмонии: очаговых изменений не выявлено.",
+    ],
+)
+def test_an_excluded_or_past_disease_is_not_coded(conclusion: str) -> None:
+    suggestion = suggest_icd10(conclusion)
+    assert all(c.source == "examination" for c in suggestion.candidates), suggestion
+
+
+def test_sequelae_of_a_past_disease_are_still_coded() -> None:
+    conclusion = "Последствия перенесённого инфаркта мозга: киста в левой теменной доле."
+    top = suggest_icd10(conclusion).top
+    assert top is not None and top.code.startswith("I69"), top
+    suspected = suggest_icd10("Нельзя исключить пневмоторакс.").candidates
+    assert suspected and suspected[0].code.startswith("J93") and suspected[0].suspected
