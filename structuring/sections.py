@@ -66,8 +66,41 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+# A marker heard with another ending, closing the sentence before the section it opens
+# («… без очаговых изменений заключения. КТ-картина …»: «заключение» said at a sentence end).
+_HEARD_MARKER_RE = re.compile(
+    r"(\w+)[ \t]+(заключени[еяию]|заключением|рекомендаци[ийя]|рекомендациям|описани[еяю])"
+    r"(?=[ \t]*[.!?…](?:\s|$))",
+    re.IGNORECASE,
+)
+# «для заключения», «в заключение»: the word is governed, not a marker.
+_GOVERNING = frozenset({"в", "во", "для", "до", "без", "из", "к", "по", "от", "после", "на", "с"})
+_HEARD_SECTION = (("заключ", "Заключение"), ("рекоменд", "Рекомендации"), ("описан", "Описание"))
+
+
+def _heard_section(word: str) -> str:
+    """The marker a heard form stands for («заключения» → «Заключение»)."""
+    return next(name for stem, name in _HEARD_SECTION if word.lower().startswith(stem))
+
+
+def _heard_markers(text: str) -> str:
+    """``text`` with a section marker heard in another form made the marker, for a section
+    the text names nowhere else (a sentence that ends in «заключения» while the text has no
+    «Заключение.»). Only the split sees it; the document's text is not changed."""
+    named = {_MARKERS[m.group(1).lower()] for m in _MARKER_RE.finditer(text)}
+
+    def marker(found: re.Match[str]) -> str:
+        section = _heard_section(found.group(2))
+        if _MARKERS[section.lower()] in named or found.group(1).lower() in _GOVERNING:
+            return found.group(0)
+        return f"{found.group(1)}. {section}"
+
+    return _HEARD_MARKER_RE.sub(marker, text)
+
+
 def split_sections(text: str, commands: list[CommandEvent] | None = None) -> Sections:
     """Sections of ``text``; markers in the text win, then section commands, then guessing."""
+    text = _heard_markers(text)
     matches = list(_MARKER_RE.finditer(text))
     if matches:
         return _from_markers(text, matches)

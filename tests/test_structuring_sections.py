@@ -55,3 +55,24 @@ def test_section_commands_assign_lines_when_text_has_no_headers() -> None:
 def test_empty_text_gives_empty_sections() -> None:
     sections = split_sections("")
     assert (sections.title, sections.findings, sections.conclusion) == ("", "", "")
+
+
+def test_a_marker_heard_with_another_ending_at_a_sentence_end_opens_its_section() -> None:
+    """«… без очаговых изменений заключения. КТ-картина …»: the recogniser heard the marker
+    «заключение» with another ending; the section opens there (the text is not changed)."""
+    text = (
+        "КТ органов брюшной полости. Печень без очаговых изменений заключения. "
+        "КТ-картина аденомы левого надпочечника рекомендации. Консультация эндокринолога."
+    )
+    sections = split_sections(text)
+    assert sections.conclusion == "КТ-картина аденомы левого надпочечника."
+    assert sections.recommendations == "Консультация эндокринолога."
+
+
+def test_a_governed_marker_word_is_ordinary_text() -> None:
+    text = "КТ органов грудной клетки. Очагов нет. Данных для заключения."
+    assert split_sections(text).conclusion == ""
+    named = "МРТ. Описание. Норма. Заключение. Без патологии, как указано в описании."
+    assert split_sections(named).conclusion == "Без патологии, как указано в описании."
+    heard = "МРТ. Описание. Норма. Заключение. Норма рекомендации. Наблюдение."
+    assert split_sections(heard).recommendations == "Наблюдение."
