@@ -66,15 +66,17 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-# A marker heard with another ending, closing the sentence before the section it opens
-# («… без очаговых изменений заключения. КТ-картина …»: «заключение» said at a sentence end).
+# A marker the recogniser heard with another ending or ran into the sentence before it
+# («… без очаговых изменений заключения КТ-картина …»): in a report, «заключение» in any form
+# is the marker unless something governs it («для заключения», «согласно рекомендациям»).
 _HEARD_MARKER_RE = re.compile(
-    r"(\w+)[ \t]+(заключени[еяию]|заключением|рекомендаци[ийя]|рекомендациям|описани[еяю])"
-    r"(?=[ \t]*[.!?…](?:\s|$))",
+    r"(\w+)([ \t]*,?[ \t]+)(заключени[еяию]|заключением|заключений|рекомендаци[ийя]|"
+    r"рекомендациям|описани[еяю])\b[ \t]*[.,:;]?",
     re.IGNORECASE,
 )
-# «для заключения», «в заключение»: the word is governed, not a marker.
-_GOVERNING = frozenset({"в", "во", "для", "до", "без", "из", "к", "по", "от", "после", "на", "с"})
+_GOVERNING = frozenset(
+    {"в", "во", "для", "до", "без", "из", "к", "по", "от", "после", "на", "с", "согласно"}
+)
 _HEARD_SECTION = (("заключ", "Заключение"), ("рекоменд", "Рекомендации"), ("описан", "Описание"))
 
 
@@ -84,16 +86,17 @@ def _heard_section(word: str) -> str:
 
 
 def _heard_markers(text: str) -> str:
-    """``text`` with a section marker heard in another form made the marker, for a section
-    the text names nowhere else (a sentence that ends in «заключения» while the text has no
-    «Заключение.»). Only the split sees it; the document's text is not changed."""
+    """``text`` with the first heard form of a marker made the marker, for each section the
+    text names nowhere else. Only the split sees it; the document's text is not changed."""
     named = {_MARKERS[m.group(1).lower()] for m in _MARKER_RE.finditer(text)}
 
     def marker(found: re.Match[str]) -> str:
-        section = _heard_section(found.group(2))
-        if _MARKERS[section.lower()] in named or found.group(1).lower() in _GOVERNING:
+        section = _heard_section(found.group(3))
+        key = _MARKERS[section.lower()]
+        if key in named or found.group(1).lower() in _GOVERNING:
             return found.group(0)
-        return f"{found.group(1)}. {section}"
+        named.add(key)  # the first heard form only
+        return f"{found.group(1)}. {section}. "
 
     return _HEARD_MARKER_RE.sub(marker, text)
 

@@ -69,6 +69,18 @@ def test_a_marker_heard_with_another_ending_at_a_sentence_end_opens_its_section(
     assert sections.recommendations == "Консультация эндокринолога."
 
 
+def test_a_marker_run_into_the_sentence_before_it_opens_its_section() -> None:
+    """The recogniser often writes no full stop around a spoken marker."""
+    text = (
+        "КТ органов брюшной полости. Описание. Свободного газа в брюшной полости нет "
+        "заключения КТ-признаки острого аппендицита рекомендации, консультация хирурга."
+    )
+    sections = split_sections(text)
+    assert sections.findings == "Свободного газа в брюшной полости нет."
+    assert sections.conclusion == "КТ-признаки острого аппендицита."
+    assert sections.recommendations == "консультация хирурга."
+
+
 def test_a_governed_marker_word_is_ordinary_text() -> None:
     text = "КТ органов грудной клетки. Очагов нет. Данных для заключения."
     assert split_sections(text).conclusion == ""
