@@ -41,6 +41,9 @@ class Document:
     weight: float
     """Sum of the idf weights of ``lemmas``."""
     phrasing: bool
+    excluded: frozenset[str] = frozenset()
+    """What the name rules out («… без кровотечения или прободения»): a query saying it is
+    not this code."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ class Index:
             name_coverage = weight / doc.weight
             shared = doc.lemmas & query.match
             shared -= {noun for adjective, noun in query.qualified if adjective not in doc.lemmas}
+            if doc.excluded & query.match:
+                continue  # the name rules out what the conclusion says
             # Naming an organ is no diagnosis: a classification name must share a word that is
             # neither anatomy (FNSI 11.1477) nor a side («органы брюшной полости» ≠ K66.9).
             if name_coverage < MIN_NAME_COVERAGE or not shared - modifiers - (
@@ -200,6 +205,19 @@ def query_stopwords() -> frozenset[str]:
 def vague_words() -> frozenset[str]:
     """«другой», «уточненный»: name words that say only that something else was specified."""
     return _lemma_set("vague_name_words")
+
+
+_RULED_OUT_RE = re.compile(r"\bбез\s+([^,(]*)")
+
+
+def excluded_words(name: str) -> frozenset[str]:
+    """Lemmas a name rules out with «без …» («Язва … без кровотечения или прободения» →
+    кровотечение, прободение); «без упоминания о …» only says it was not stated."""
+    found: set[str] = set()
+    for part in _RULED_OUT_RE.findall(name):
+        if "упоминани" not in part:
+            found |= set(name_lemmas(part)) - _lemma_set("modifiers")
+    return frozenset(found)
 
 
 def bare_name(name: str) -> str:
@@ -276,8 +294,11 @@ def icd10_index() -> Index:
         idf[word] *= WEAK_WORD_SHARE
     index = Index(idf=idf)
     postings: dict[str, list[int]] = defaultdict(list)
+    names = nsi.mkb10()
     for doc_id, (code, words, phrasing) in enumerate(sources):
-        index.documents.append(Document(code, words, math.fsum(idf[w] for w in words), phrasing))
+        weight = math.fsum(idf[w] for w in words)
+        excluded = frozenset() if phrasing else excluded_words(names[code].name)
+        index.documents.append(Document(code, words, weight, phrasing, excluded))
         for word in words:
             postings[word].append(doc_id)
     index.postings = dict(postings)

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from semd_templates import nsi
-from structuring.icd10_index import Index, bare_name, name_lemmas, query_stopwords, vague_words
+from structuring.icd10_index import (
+    Index,
+    bare_name,
+    excluded_words,
+    name_lemmas,
+    query_stopwords,
+    vague_words,
+)
 from structuring.icd10_text import lemmas
 
 # The subdivision must be nearly all said by the conclusion (idf-weighted share of its own
@@ -88,7 +95,13 @@ def leaf(code: str, said: Collection[str], index: Index, order: Sequence[str] = 
     lemmas in order) wins: «рак эндометрия с инвазией миометрия» is a cancer of the
     endometrium."""
     code = category(code)
-    children = _subdivisions().get(code)
+    names = nsi.mkb10()
+    # A subdivision that rules out what was said («… без прободения») is not a candidate.
+    children = tuple(
+        child
+        for child in _subdivisions().get(code, ())
+        if not excluded_words(names[child].name) & set(said)
+    )
     if not children:
         return Leaf(code, ambiguous=False)
     shares: list[tuple[float, int, str]] = []
@@ -106,5 +119,11 @@ def leaf(code: str, said: Collection[str], index: Index, order: Sequence[str] = 
         return Leaf(shares[0][2], ambiguous=shares[0][0] - runner_up < CLEAR_LEAD)
     unspecified = [c for c in children if _unspecified(c, code)]
     if unspecified:
-        return Leaf(unspecified[-1], ambiguous=False)
+        # The one whose own words are most said («… неуточненная с прободением» when a
+        # perforation is described), else the last: the most general.
+        said_share = {child: share for share, _, child in shares}
+        ranked = max(
+            enumerate(unspecified), key=lambda item: (said_share.get(item[1], 0.0), item[0])
+        )
+        return Leaf(ranked[1], ambiguous=False)
     return Leaf(code, ambiguous=False)

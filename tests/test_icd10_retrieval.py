@@ -195,3 +195,28 @@ def test_sequelae_of_a_past_disease_are_still_coded() -> None:
     assert top is not None and top.code.startswith("I69"), top
     suspected = suggest_icd10("Нельзя исключить пневмоторакс.").candidates
     assert suspected and suspected[0].code.startswith("J93") and suspected[0].suspected
+
+
+def test_a_name_that_rules_out_what_is_said_is_not_proposed() -> None:
+    """K26.9 is «… без кровотечения или прободения»: a perforated ulcer is K26.5."""
+    conclusion = "КТ-признаки перфоративной язвы луковицы ДПК, пневмоперитонеум."
+    codes = [c.code for c in suggest_icd10(conclusion).candidates]
+    assert codes and codes[0] == "K26.5" and "K26.9" not in codes, codes
+    plain = suggest_icd10("Язва луковицы двенадцатиперстной кишки.").top
+    assert plain is not None and plain.code == "K26.9", plain
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "code"),
+    [
+        ("Холедохолитиаз, расширение холедоха до 12 мм.", "K80.5"),
+        ("Билиарный сладж в желчном пузыре.", "K82.8"),
+        ("Ахалазия кардии II стадии.", "K22.0"),
+        ("Субмукозная миома матки 15 мм.", "D25.0"),
+    ],
+)
+def test_radiology_vocabulary_reaches_the_classification_wording(
+    conclusion: str, code: str
+) -> None:
+    top = suggest_icd10(conclusion).top
+    assert top is not None and top.code == code, (conclusion, top)
