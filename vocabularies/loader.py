@@ -109,20 +109,31 @@ def _pathology_for(methods: tuple[str, ...]) -> Dictionary:
     return Dictionary(pathology.meta, kept)
 
 
+def active_dictionaries(key: str, extra: tuple[Dictionary, ...]) -> tuple[Dictionary, ...]:
+    """The site/user dictionaries ``extra`` and the packaged ones specialty ``key`` uses."""
+    packaged = tuple(
+        _pathology_for(pathology_methods(key)) if name == "pathology" else packaged_dictionary(name)
+        for name in dictionary_names(key)
+    )
+    return (*extra, *packaged)
+
+
+def active_forms(key: str, extra: tuple[Dictionary, ...]) -> dict[str, str]:
+    """Word form → dictionary for specialty ``key`` with the site/user dictionaries ``extra``:
+    what the corrector matches against."""
+    active = set(dictionary_names(key)) | {"pathology", "anatomy", "icd10"}
+    forms = {form: source for form, source in packaged_forms().items() if source in active}
+    for form, source in _inflect(extra).items():
+        forms.setdefault(form, source)
+    return forms
+
+
 @lru_cache(maxsize=16)
 def load_vocabulary(specialty: str | None = None, user_folder: Path | None = None) -> Vocabulary:
     """Active dictionaries for ``specialty`` (cached: call it freely on every final)."""
     key = resolve_specialty(specialty)
-    names = dictionary_names(key)
-    dictionaries = tuple(
-        _pathology_for(pathology_methods(key)) if name == "pathology" else packaged_dictionary(name)
-        for name in names
-    )
     extra = user_dictionaries(user_folder)
-    active = set(names) | {"pathology", "anatomy", "icd10"}
-    forms = {form: source for form, source in packaged_forms().items() if source in active}
-    for form, source in _inflect(extra).items():
-        forms.setdefault(form, source)
+    forms = active_forms(key, extra)
     index = FormIndex(
         forms,
         broad=BROAD,
@@ -131,17 +142,17 @@ def load_vocabulary(specialty: str | None = None, user_folder: Path | None = Non
         spoken=frozenset(f for f, source in packaged_forms().items() if source == "abbreviations"),
         suffixes=_suffix_index(),
     )
-    active_dictionaries = (*extra, *dictionaries)
+    dictionaries = active_dictionaries(key, extra)
     phrases = PhraseMatcher(
         (
             (entry.term, dictionary.name)
-            for dictionary in active_dictionaries
+            for dictionary in dictionaries
             if dictionary.name not in BROAD
             for entry in dictionary.entries
         ),
         (
             (entry.term, entry.spoken)
-            for dictionary in active_dictionaries
+            for dictionary in dictionaries
             for entry in dictionary.entries
             if entry.spoken and entry.term.isupper() and entry.term.isalpha()
         ),
@@ -152,7 +163,7 @@ def load_vocabulary(specialty: str | None = None, user_folder: Path | None = Non
     core |= {folded for folded, (_, source) in index.forms.items() if source not in BROAD}
     return Vocabulary(
         key,
-        active_dictionaries,
+        dictionaries,
         index,
         NearMissCorrector(index, is_ordinary_word, takes_case, governs),
         phrases,
