@@ -147,9 +147,11 @@ class Index:
                 continue  # the name rules out what the conclusion says
             # Naming an organ is no diagnosis: a classification name must share a word that is
             # neither anatomy (FNSI 11.1477) nor a side («органы брюшной полости» ≠ K66.9).
-            if name_coverage < MIN_NAME_COVERAGE or not shared - modifiers - (
-                frozenset() if doc.phrasing else self.anatomy
-            ):
+            # A phrasing of anatomy alone («молочная железа» of a cyst's phrasing) is no
+            # diagnosis either; one made only of anatomy words may match on them.
+            finding_words = doc.lemmas - modifiers - self.anatomy
+            needed = self.anatomy if not doc.phrasing or finding_words else frozenset()
+            if name_coverage < MIN_NAME_COVERAGE or not shared - modifiers - needed:
                 continue
             explained = math.fsum(self._content_weight(w) for w in shared & query.content)
             query_coverage = explained / content_weight if content_weight else 0.0

@@ -220,3 +220,10 @@ def test_radiology_vocabulary_reaches_the_classification_wording(
 ) -> None:
     top = suggest_icd10(conclusion).top
     assert top is not None and top.code == code, (conclusion, top)
+
+
+def test_a_phrasing_does_not_match_on_its_organ_alone() -> None:
+    """«киста молочной железы» (N60.0) is a phrasing; «Молочные железы.» names no finding."""
+    assert suggest_icd10("Молочные железы.").candidates == ()
+    top = suggest_icd10("Киста правой молочной железы 8 мм.").top
+    assert top is not None and top.code == "N60.0", top
