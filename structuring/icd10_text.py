@@ -75,12 +75,20 @@ def lemma(word: str) -> str:
 
 
 def lemmas(text: str) -> list[str]:
-    """Lemmas of ``text`` in order; after them, the fused lemma of each hyphenated compound
-    whose first part is a combining form («верхне-наружного» is also «верхненаружный», as
-    МКБ-10 writes it)."""
-    found = [lemma(_fold(word)) for word in _WORD_RE.findall(text)]
-    fused = [lemma(_fold(first + rest)) for first, rest in _COMBINING_HYPHEN_RE.findall(text)]
-    return found + fused
+    """Lemmas of ``text`` in order, each hyphenated compound whose first part is a combining
+    form followed by its fused lemma («верхне-наружного» is also «верхненаружный», as МКБ-10
+    writes it)."""
+    # Each fused lemma right after its parts, so that what negation cuts off it cuts off too.
+    fused = {
+        match.end(): lemma(_fold(match[1] + match[2]))
+        for match in _COMBINING_HYPHEN_RE.finditer(text)
+    }
+    found: list[str] = []
+    for match in _WORD_RE.finditer(text):
+        found.append(lemma(_fold(match[0])))
+        if match.end() in fused:
+            found.append(fused[match.end()])
+    return found
 
 
 def clauses(text: str) -> list[str]:

@@ -227,3 +227,19 @@ def test_a_phrasing_does_not_match_on_its_organ_alone() -> None:
     assert suggest_icd10("Молочные железы.").candidates == ()
     top = suggest_icd10("Киста правой молочной железы 8 мм.").top
     assert top is not None and top.code == "N60.0", top
+
+
+def test_a_preserved_physiological_curve_is_no_finding() -> None:
+    for conclusion in (
+        "Дегенеративно-дистрофических изменений не выявлено, физиологический лордоз сохранён.",
+        "Физиологический грудной кифоз сохранён.",
+    ):
+        suggestion = suggest_icd10(conclusion)
+        assert all(c.source == "examination" for c in suggestion.candidates), suggestion
+
+
+def test_a_negated_hyphenated_compound_is_negated_whole() -> None:
+    """The fused lemma of «дегенеративно-дистрофических» stands beside its parts, so the
+    negation that removes them removes it too."""
+    parsed, _ = read_conclusion("Дегенеративно-дистрофических изменений не выявлено.")
+    assert parsed[0].lemmas == ()
