@@ -19,7 +19,7 @@ from faster_whisper.tokenizer import Tokenizer
 from asr.audio import SAMPLE_RATE, Samples
 from asr.coverage import uncovered_inner_speech, uncovered_speech
 from asr.engine import Engine, Word
-from asr.guards import drop_boundary_overlap
+from asr.guards import drop_boundary_overlap, is_loop
 
 HOP = 160  # samples per mel frame
 FRAMES_PER_SECOND = SAMPLE_RATE // HOP
@@ -227,15 +227,20 @@ class WindowDecoder:
 
     def _recover_inner(self, request: DecodeRequest, result: DecodeResult) -> DecodeResult:
         """``result``, or the window decoded again without the previous text when ``result``
-        skipped speech inside the window. A skipped or repeated phrase comes from the prompt:
-        the decoder continues the previous text instead of hearing the audio."""
+        skipped speech inside the window or loops. A skipped or repeated phrase comes from the
+        prompt: the decoder continues the previous text instead of hearing the audio; so does
+        a loop, more often than not (a looping final, once in the prompt, makes the next window
+        loop too), and a window that stays a loop is dropped whole by the guards."""
         if not request.prompt.strip() or not result.words:
             return result
-        missing = uncovered_inner_speech(request.audio, result.words)
-        if missing <= 0:
+        looping = is_loop(result.text)
+        missing = 0.0 if looping else uncovered_inner_speech(request.audio, result.words)
+        if not looping and missing <= 0:
             return result
         again = DecodeRequest(request.audio, "", request.options, request.prefix)
         retry = self.decode([again], _depth=MAX_RECOVERIES)[0]
+        if looping:
+            return retry if retry.words and not is_loop(retry.text) else result
         if not retry.words or uncovered_inner_speech(request.audio, retry.words) >= missing:
             return result
         return retry
@@ -253,6 +258,8 @@ class WindowDecoder:
         text = drop_boundary_overlap(result.text, tail.text)
         if not text or tail.no_speech_prob > TAIL_NO_SPEECH or tail.avg_logprob < TAIL_LOGPROB:
             return result  # noise, or the decoder hears nothing there either
+        if is_loop(tail.text):
+            return result  # a loop, not what was said
         dropped = len(tail.text.split()) - len(text.split())
         offset = start / SAMPLE_RATE
         moved = tuple(

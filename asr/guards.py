@@ -32,6 +32,8 @@ PHANTOM_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 )
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_GLUED_REPEAT = re.compile(r"(\S{1,8}?)\1{4,}")
+"""A piece of a word repeated five times or more in a row («арт-э-э-э-э-э», «СССССС»)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,15 @@ def drop_boundary_overlap(previous: str, text: str, max_words: int = 4) -> str:
         if prev[-k:] == cur_norm[:k] and any(len(w) > 2 for w in prev[-k:]):
             return " ".join(cur[k:])
     return text
+
+
+def is_loop(text: str, max_compression: float = 2.4) -> bool:
+    """Whether ``text`` is a decoding loop: it compresses like one (Whisper's own test), or a
+    piece of a word repeats five times or more in a row («дуга арт-э-э-э-э-э-э…»), which
+    neither the words nor the compression of a mostly sane window show."""
+    if _compression(text) > max_compression:
+        return True
+    return any(any(ch.isalpha() for ch in m.group(1)) for m in _GLUED_REPEAT.finditer(text))
 
 
 def clean_final(

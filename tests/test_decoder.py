@@ -12,6 +12,7 @@ from asr.audio import load_audio
 from asr.coverage import uncovered_inner_speech
 from asr.decoder import MAX_RECOVERIES, DecodeOptions, DecodeRequest, WindowDecoder, _new_tokens
 from asr.engine import Engine, Word
+from asr.guards import is_loop
 from asr.scheduler import InferenceScheduler
 from tests.conftest import DATA
 
@@ -181,6 +182,24 @@ def test_speech_after_an_early_end_of_text_is_decoded(decoder: WindowDecoder) ->
     assert len(recovered.text.split()) > len(stopped.text.split())
     times = [w.start for w in recovered.words]
     assert times == sorted(times)
+
+
+def test_a_looping_window_is_decoded_again_without_the_prompt(decoder: WindowDecoder) -> None:
+    """A loop glued inside a word («…грудной арт-э-э-э-э…», up to the token cap) is kept by
+    the guards and, as the next window's prompt, makes that window loop too; a window that
+    stays a loop is dropped whole. A looping final is decoded again without the prompt."""
+    audio = load_audio(DATA / "f02_elena.flac")
+    opts = DecodeOptions(beam_size=2, word_timestamps=True)
+    request = DecodeRequest(audio, "Дуга арт" + "-э" * 30 + "-", opts)
+    heard = decoder.decode([request])[0]
+    assert not is_loop(heard.text) and "печени" in heard.text.lower(), heard.text
+    # The loop as it came: every word where it was said, the last one running on.
+    looped = replace(heard, text=heard.text.rstrip(".") + "-э" * 30 + "-")
+    assert uncovered_inner_speech(audio, looped.words) == 0.0
+    assert is_loop(looped.text)
+    recovered = decoder._recover_inner(request, looped)
+    assert not is_loop(recovered.text) and "печени" in recovered.text.lower(), recovered.text
+    assert "размер" in recovered.text.lower() or "12" in recovered.text, recovered.text
 
 
 def test_a_phrase_skipped_inside_a_window_is_decoded_again(decoder: WindowDecoder) -> None:

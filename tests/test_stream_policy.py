@@ -15,6 +15,7 @@ from asr.guards import (
     clean_final,
     collapse_repeats,
     drop_boundary_overlap,
+    is_loop,
     strip_phantoms,
 )
 from asr.segmenter import Segmenter, SegmenterOptions
@@ -252,6 +253,22 @@ def test_guards() -> None:
         )
         == "Печень не увеличена."
     )
+
+
+def test_a_loop_inside_a_word_is_a_loop() -> None:
+    """Whisper's loops seen in streamed finals: a piece of a word repeated to the token cap
+    (the window's text compresses to only 2.07 and splits into no repeated words), and a
+    letter repeated over a whole window."""
+    glued = "Они в резьма, восходящего отдела грудной арт" + "-э" * 30 + "-"
+    assert is_loop(glued) and collapse_repeats(glued) == glued
+    assert is_loop("Тип-плотности " + "С" * 80)
+    assert is_loop("да " * 60)
+    for speech in (
+        "Дуга аорты 34 мм, нисходящий отдел 29 мм.",
+        "Киста 11,1111 мм. Т2-ВИ, Т2-FLAIR. Очаг, очаг в лёгком.",
+        "Консультация сердечно-сосудистого хирурга.",
+    ):
+        assert not is_loop(speech), speech
 
 
 def test_guards_off_keep_every_word() -> None:
