@@ -243,3 +243,12 @@ def test_a_negated_hyphenated_compound_is_negated_whole() -> None:
     negation that removes them removes it too."""
     parsed, _ = read_conclusion("Дегенеративно-дистрофических изменений не выявлено.")
     assert parsed[0].lemmas == ()
+
+
+def test_bilateral_arthrosis_is_the_bilateral_subdivision() -> None:
+    """«Первичный коксартроз двусторонний» (M16.0): nobody dictates «первичный», the default
+    unless a cause is named; «двусторонний» decides."""
+    top = suggest_icd10("Двусторонний коксартроз II стадии.").top
+    assert top is not None and top.code == "M16.0", top
+    post = suggest_icd10("Посттравматический коксартроз справа.").top
+    assert post is not None and post.code.startswith("M16.5"), post
