@@ -28,7 +28,8 @@ Source = Literal["classification_name", "radiology_phrasing", "examination"]
 TOP_K = 3
 # Later clauses usually add secondary findings; the first one carries the diagnosis.
 CLAUSE_POSITION_FACTORS = (1.0, 0.9, 0.8)
-FULL_COVERAGE = 0.99
+# A clause whose best name is this much said states a diagnosis: later findings rank after it.
+FULL_COVERAGE = 0.8
 # The category is clear but not its subdivision: say so rather than claim ≥ 0.8.
 SIBLING_TIE = 0.1
 SIBLING_TIE_CAP = 0.7
@@ -130,7 +131,7 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
         elif clause.later:
             factor *= LATER_SENTENCE_FACTOR
         offer(hits, factor, text, clause.suspected)
-        # Only a clause that fully names some code counts as an earlier diagnosis
+        # Only a clause that (nearly) fully names some code counts as an earlier diagnosis
         # («Диффузные изменения поджелудочной железы, хронический панкреатит»).
         diagnostic_rank += any(hit.name_coverage >= FULL_COVERAGE for hit in hits)
     for previous, clause in pairwise(conclusion_clauses):
