@@ -13,7 +13,9 @@ the dev corpus: long conclusions with details, abbreviations, rarer diseases. Od
 ``tune`` (their misses were read and ``--fit`` uses them), even ids ``holdout`` (never read).
 ``benchmarks/data/icd10_blind2.jsonl`` (160 conclusions, 21 normal) came later from a third
 author under the same rules, with a hospital's everyday mix (half common findings, a quarter
-oncology); split the same way.
+oncology); split the same way. ``benchmarks/data/icd10_blind3.jsonl`` (120 conclusions by a
+fourth author, terse hospital style, 18 normal) is all held out: scored once the engine's
+changes of 2026-12-01 were done, never tuned on.
 
     .venv/bin/python -m benchmarks.bench_icd10 [--dev] [--fit] [--verbose]
 """
@@ -32,6 +34,7 @@ from structuring.icd10 import IcdSuggestion, suggest_icd10
 EVAL_SET = Path(__file__).resolve().parent / "data" / "icd10_eval.jsonl"
 BLIND_SET = Path(__file__).resolve().parent / "data" / "icd10_blind.jsonl"
 BLIND2_SET = Path(__file__).resolve().parent / "data" / "icd10_blind2.jsonl"
+BLIND3_SET = Path(__file__).resolve().parent / "data" / "icd10_blind3.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -158,6 +161,7 @@ def main() -> None:
             # A blind held-out half's misses are never listed: reading them would tune on it.
             verbose = args.verbose and split == "tune"
             _print(f"{name}-{split}", evaluate(load_eval(split, path), verbose))
+    _print("blind3-holdout", evaluate(load_eval("holdout", BLIND3_SET)))
     if args.dev:
         _print("dev", evaluate(load_dev(), args.verbose))
 
