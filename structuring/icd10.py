@@ -30,6 +30,10 @@ TOP_K = 3
 CLAUSE_POSITION_FACTORS = (1.0, 0.9, 0.8)
 # A clause whose best name is this much said states a diagnosis: later findings rank after it.
 FULL_COVERAGE = 0.8
+# A symptom or finding of chapter R («увеличение лимфатических узлов») is not coded as the main
+# diagnosis when the conclusion names a disease (the coding rule for chapter R).
+SYMPTOM_CHAPTER = "R"
+SYMPTOM_FACTOR = 0.75
 # The category is clear but not its subdivision: say so rather than claim ≥ 0.8.
 SIBLING_TIE = 0.1
 SIBLING_TIE_CAP = 0.7
@@ -152,6 +156,14 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
             " ".join(texts),
             suspected,
         )
+    diagnosed = any(
+        m.hit.name_coverage >= FULL_COVERAGE and not m.hit.code.startswith(SYMPTOM_CHAPTER)
+        for m in best.values()
+    )
+    if diagnosed:
+        for code, m in best.items():
+            if code.startswith(SYMPTOM_CHAPTER):
+                best[code] = replace(m, score=m.score * SYMPTOM_FACTOR)
     return sorted(best.values(), key=lambda m: (-m.score, len(m.hit.code), m.hit.code))
 
 

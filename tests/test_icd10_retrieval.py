@@ -252,3 +252,15 @@ def test_bilateral_arthrosis_is_the_bilateral_subdivision() -> None:
     assert top is not None and top.code == "M16.0", top
     post = suggest_icd10("Посттравматический коксартроз справа.").top
     assert post is not None and post.code.startswith("M16.5"), post
+
+
+def test_a_symptom_code_yields_to_the_disease_named() -> None:
+    """R59.9 (enlarged lymph nodes) is no main diagnosis beside a named cancer; alone it is."""
+    conclusion = (
+        "Периферическое образование S6 правого лёгкого 30 мм, увеличение бронхопульмональных "
+        "лимфоузлов справа. КТ-картина периферического рака нижней доли правого лёгкого."
+    )
+    top = suggest_icd10(conclusion).top
+    assert top is not None and top.code == "C34.3", top
+    alone = suggest_icd10("Увеличение шейных лимфоузлов справа до 18 мм.").top
+    assert alone is not None and alone.code.startswith("R59"), alone
