@@ -42,13 +42,7 @@ _MAX_WORDS = 8
 def _anatomy_words() -> frozenset[str]:
     """Nouns of the anatomy directory (FNSI 11.1477) and of the organ-system words a title
     uses: the head of an area is one («аорта», «ключица», «органы»)."""
-    morph = _morph()
-    words = {
-        morph.parse(word)[0].normal_form.replace("ё", "е")
-        for entry in nsi.anatomy().values()
-        for word in re.findall(r"[А-Яа-яЁё]+", entry.name.lower())
-    }
-    return frozenset(words | _GENERIC_HEADS)
+    return frozenset(_qualifiers()) | _GENERIC_HEADS
 
 
 @lru_cache(maxsize=1)

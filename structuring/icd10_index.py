@@ -212,6 +212,7 @@ def vague_words() -> frozenset[str]:
 _RULED_OUT_RE = re.compile(r"\bбез\s+([^,(]*)")
 
 
+@cache
 def excluded_words(name: str) -> frozenset[str]:
     """Lemmas a name rules out with «без …» («Язва … без кровотечения или прободения» →
     кровотечение, прободение); «без упоминания о …» only says it was not stated."""

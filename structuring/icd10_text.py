@@ -207,14 +207,25 @@ _MULTIPLE = "множественный"
 def _plural_finding(text: str) -> bool:
     """The clause names a finding in the plural («переломы VI–VIII рёбер»): МКБ-10 words it
     «множественные …» (the findings that count are ``plural_is_multiple`` in the cues)."""
-    findings = frozenset(cues()["plural_is_multiple"])
-    framing = frozenset(cues()["query_stopwords"])
     for word in _WORD_RE.findall(text):
-        parse = _morph().parse(_fold(word))[0]
-        lemma_ = str(parse.normal_form).replace("ё", "е")
-        if parse.tag.POS == "NOUN" and parse.tag.number == "plur" and lemma_ not in framing:
-            return lemma_ in findings
+        plural = _plural_noun(_fold(word))
+        if plural is not None and plural not in _lemma_cue("query_stopwords"):
+            return plural in _lemma_cue("plural_is_multiple")
     return False
+
+
+@lru_cache(maxsize=65536)
+def _plural_noun(word: str) -> str | None:
+    """The lemma of a folded word read as a plural noun, else None."""
+    parse = _morph().parse(word)[0]
+    if parse.tag.POS == "NOUN" and parse.tag.number == "plur":
+        return str(parse.normal_form).replace("ё", "е")
+    return None
+
+
+@cache
+def _lemma_cue(key: str) -> frozenset[str]:
+    return frozenset(cues()[key])
 
 
 def read_clause(text: str, position: int, detail: bool = False, later: bool = False) -> Clause:

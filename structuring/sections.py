@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from structuring.events import CommandEvent
+from vocabularies.rules import preposition_cases
 
 SECTION_IDS = ("findings", "conclusion", "recommendations")
 
@@ -74,9 +75,7 @@ _HEARD_MARKER_RE = re.compile(
     r"рекомендациям|описани[еяю])\b[ \t]*[.,:;]?",
     re.IGNORECASE,
 )
-_GOVERNING = frozenset(
-    {"в", "во", "для", "до", "без", "из", "к", "по", "от", "после", "на", "с", "согласно"}
-)
+_GOVERNING = frozenset(preposition_cases()) | {"согласно"}
 _HEARD_SECTION = (("заключ", "Заключение"), ("рекоменд", "Рекомендации"), ("описан", "Описание"))
 
 
