@@ -35,6 +35,7 @@ EVAL_SET = Path(__file__).resolve().parent / "data" / "icd10_eval.jsonl"
 BLIND_SET = Path(__file__).resolve().parent / "data" / "icd10_blind.jsonl"
 BLIND2_SET = Path(__file__).resolve().parent / "data" / "icd10_blind2.jsonl"
 BLIND3_SET = Path(__file__).resolve().parent / "data" / "icd10_blind3.jsonl"
+BLIND4_SET = Path(__file__).resolve().parent / "data" / "icd10_blind4.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -156,12 +157,17 @@ def main() -> None:
         return
     for split in ("tune", "holdout"):
         _print(split, evaluate(load_eval(split), args.verbose))
-    for name, path in (("blind", BLIND_SET), ("blind2", BLIND2_SET)):
+    held_out: list[Case] = []
+    for name, path in (("blind", BLIND_SET), ("blind2", BLIND2_SET), ("blind4", BLIND4_SET)):
         for split in ("tune", "holdout"):
             # A blind held-out half's misses are never listed: reading them would tune on it.
             verbose = args.verbose and split == "tune"
-            _print(f"{name}-{split}", evaluate(load_eval(split, path), verbose))
+            cases = load_eval(split, path)
+            _print(f"{name}-{split}", evaluate(cases, verbose))
+            held_out += cases if split == "holdout" else []
+    held_out += load_eval("holdout", BLIND3_SET)
     _print("blind3-holdout", evaluate(load_eval("holdout", BLIND3_SET)))
+    _print("all held-out", evaluate(held_out))
     if args.dev:
         _print("dev", evaluate(load_dev(), args.verbose))
 

@@ -26,6 +26,9 @@ from structuring.icd10_text import Clause, cues, data_text, read_conclusion
 Source = Literal["classification_name", "radiology_phrasing", "examination"]
 
 TOP_K = 3
+# Retrieved before subdivisions are chosen and a category and its own subdivision merged, so
+# that the list still holds TOP_K different findings.
+RETRIEVED = 8
 # Later clauses usually add secondary findings; the first one carries the diagnosis.
 CLAUSE_POSITION_FACTORS = (1.0, 0.9, 0.8)
 # A clause whose best name is this much said states a diagnosis: later findings rank after it.
@@ -48,9 +51,11 @@ SUSPICION_FACTOR = 0.75
 SUSPECTED_PAIR_FACTOR = 1.05
 # Shown to the doctor only above this: a list of unlikely codes is noise.
 MIN_CANDIDATE_CONFIDENCE = 0.1
-# Coders differ on a normal study's code (Z01.6 for any imaging, or Z01.8 beside X-ray): two
-# independent blind sets agreed with Z01.6 on 11 of 15 normal studies, so it is proposed
-# but not as a confident code.
+# A normal study's code follows the modality (``examination`` in the cues): Z01.6
+# «Радиологическое обследование» for X-ray and CT, Z01.8 «Другое уточненное специальное
+# обследование» for ultrasound, MRI and nuclear medicine, as three of four independent coders
+# wrote on the tuning halves (18 of 19 normal studies); the other one wrote Z01.6 for any
+# imaging, so it is proposed but not as a confident code.
 EXAMINATION_CONFIDENCES = (0.7, 0.3, 0.15)
 # Sibling subdivisions this close in confidence are told apart by which is said first.
 SAID_FIRST_TIE = 0.05
@@ -187,7 +192,7 @@ def _candidates(matches: list[_Match]) -> list[IcdCandidate]:
     calibrated = calibration()
     names = nsi.mkb10()
     chosen: list[IcdCandidate] = []
-    for match in [m for m in matches if m.score >= calibrated.min_score][:TOP_K]:
+    for match in [m for m in matches if m.score >= calibrated.min_score][:RETRIEVED]:
         rival = max(
             (m.score for m in matches if _category(m.hit.code) != _category(match.hit.code)),
             default=0.0,
@@ -215,15 +220,33 @@ def _candidates(matches: list[_Match]) -> list[IcdCandidate]:
 
 
 def _subdivided(
-    candidates: list[IcdCandidate], said: frozenset[str], order: list[str]
+    candidates: list[IcdCandidate], parsed: list[Clause], texts: list[str]
 ) -> list[IcdCandidate]:
     """Categories replaced by the subdivision a coder would enter (``icd10_leaf``); a code
-    already listed is not listed twice."""
+    already listed is not listed twice. A subdivision's words count where its finding is said
+    or elaborated: in the finding's sentence, an aside, or a clause about the same category
+    («ЖКБ. Хр. калькулезный холецистит» is K80.1), not in another finding («рак шейки матки
+    …. Увеличенные наружные подвздошные лимфоузлы» is no cancer of the outer cervix)."""
     names = nsi.mkb10()
+    index = icd10_index()
+    order = [w for clause in parsed for w in clause.lemmas]
+    about = [_clause_category(clause.lemmas) for clause in parsed]
     result: list[IcdCandidate] = []
     for retrieved in candidates:
         candidate = retrieved
-        chosen = leaf(retrieved.code, said, icd10_index(), order)
+        sentences = {
+            clause.sentence
+            for clause, text in zip(parsed, texts, strict=True)
+            if text in retrieved.matched
+        }
+        category = _category(retrieved.code)
+        words = [
+            w
+            for clause, topic in zip(parsed, about, strict=True)
+            if clause.detail or clause.sentence in sentences or topic in (None, category)
+            for w in clause.lemmas
+        ]
+        chosen = leaf(retrieved.code, index.query(words).match, index, order)
         if chosen.code != retrieved.code:
             confidence = retrieved.confidence
             if chosen.ambiguous:
@@ -234,6 +257,15 @@ def _subdivided(
         if all(candidate.code != kept.code for kept in result):
             result.append(candidate)
     return result
+
+
+def _clause_category(words: tuple[str, ...]) -> str | None:
+    """The category a clause by itself names best, None when it names none."""
+    if not words:
+        return None
+    index = icd10_index()
+    hits = index.search(index.query(words))
+    return _category(hits[0].code) if hits else None
 
 
 def _first_said_first(candidates: list[IcdCandidate], order: list[str]) -> list[IcdCandidate]:
@@ -255,6 +287,18 @@ def _first_said_first(candidates: list[IcdCandidate], order: list[str]) -> list[
     return candidates
 
 
+def _distinct(candidates: list[IcdCandidate]) -> list[IcdCandidate]:
+    """Each code once with its family: a category after its own subdivision (C77 after C77.9)
+    says nothing new and would take the place of another finding."""
+    kept: list[IcdCandidate] = []
+    for candidate in candidates:
+        if not any(
+            candidate.code.startswith(k.code) or k.code.startswith(candidate.code) for k in kept
+        ):
+            kept.append(candidate)
+    return kept
+
+
 def _examination(modality: str, matched: str) -> list[IcdCandidate]:
     by_modality: dict[str, list[str]] = cues()["examination"]
     codes = by_modality.get(modality, by_modality["default"])
@@ -272,9 +316,8 @@ def suggest_icd10(conclusion: str, modality: str = "") -> IcdSuggestion:
         return IcdSuggestion((), abstained=True)
     threshold = calibration().abstain_below
     order = [w for clause in parsed for w in clause.lemmas]
-    said = icd10_index().query(order).match
-    candidates = _subdivided(_candidates(_best_matches(parsed, texts)), said, order)
-    candidates = _first_said_first(candidates, order)
+    candidates = _subdivided(_candidates(_best_matches(parsed, texts)), parsed, texts)
+    candidates = _distinct(_first_said_first(candidates, order))[:TOP_K]
     confident = bool(candidates) and candidates[0].confidence >= threshold
     normal = [text for clause, text in zip(parsed, texts, strict=True) if clause.normal]
     # Every clause negated its findings («пневмонии не выявлено, очагов нет»): a normal study.

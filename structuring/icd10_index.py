@@ -57,6 +57,9 @@ class Query:
     qualified: frozenset[tuple[str, str]] = frozenset()
     """(adjective, noun) said together where the noun alone names another organ («костный
     мозг» is no «мозг»): the noun matches only a name that has the adjective too."""
+    worded: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    """(written form, its wording) of each synonym said: a radiology phrasing that has the
+    written form itself («канцероматоз брюшины») explains the wording too."""
 
 
 @dataclass(frozen=True)
@@ -99,10 +102,15 @@ class Index:
                 secondary |= linked
         replaced: set[str] = set()
         worded: set[str] = set()
-        for written, wording in self.synonyms:
-            if find_near(sequence, written):
+        found = [(w, wording) for w, wording in self.synonyms if find_near(sequence, w)]
+        spoken: list[tuple[frozenset[str], frozenset[str]]] = []
+        for written, wording in found:
+            replaced.update(written)
+            # The longest written form speaks for its words: «ишемический ОНМК» is «инфаркт
+            # мозга», and the «инсульт» of its «ОНМК» is not one more thing to explain.
+            if not any(set(written) < set(other) for other, _ in found):
                 worded.update(wording)
-                replaced.update(written)
+                spoken.append((frozenset(written), frozenset(wording)))
         match |= worded
         replaced |= secondary - worded - set(sequence)
         stop = _lemma_set("query_stopwords")
@@ -113,7 +121,7 @@ class Index:
         qualified = frozenset(pair for pair in _organ_pairs() if find_near(sequence, pair, gap=0))
         if context:
             match |= set(self.query(context).match)
-        return Query(frozenset(match), frozenset(content), qualified)
+        return Query(frozenset(match), frozenset(content), qualified, tuple(spoken))
 
     def _content_weight(self, word: str) -> float:
         """A word's part in query coverage: where a finding is («задний рог медиального
@@ -153,7 +161,11 @@ class Index:
             needed = self.anatomy if not doc.phrasing or finding_words else frozenset()
             if name_coverage < MIN_NAME_COVERAGE or not shared - modifiers - needed:
                 continue
-            explained = math.fsum(self._content_weight(w) for w in shared & query.content)
+            covered = shared & query.content
+            for written, wording in query.worded if doc.phrasing else ():
+                if written <= doc.lemmas:
+                    covered |= wording & query.content
+            explained = math.fsum(self._content_weight(w) for w in covered)
             query_coverage = explained / content_weight if content_weight else 0.0
             # Among equal coverages the code that says more (C50.9 over C80.9) comes first.
             specificity = 1 + SPECIFICITY_PER_WEIGHT * weight
@@ -197,6 +209,7 @@ _AND_TAIL_RE = re.compile(r"(?<!ый|ий|ой|ое|ая|ее|ые|ие|ых|и�
 _LIST_RE = re.compile(r"^(\w+), (\w+) и (\w+) (.*)$")
 _ALTERNATIVE_RE = re.compile(r"(\S+)\s+\[([^\]]*)\]")
 _OR_RE = re.compile(r"(\S+)\s+или\s+(\S+)")
+_LATIN_ASIDE_RE = re.compile(r"\[([A-Za-z]{3,}(?: [A-Za-z]{2,})+)\]")
 
 
 def query_stopwords() -> frozenset[str]:
@@ -272,6 +285,8 @@ def name_variants(name: str) -> set[str]:
     for text in list(variants):
         variants.add(_OR_RE.sub(r"\1", text))
         variants.add(_OR_RE.sub(r"\2", text))
+    # «Наружное искривление большого пальца [hallux valgus]»: the Latin term is a name too.
+    variants.update(_LATIN_ASIDE_RE.findall(name))
     return variants
 
 

@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from semd_templates import nsi
 from vocabularies.lexicon import morphology as _morph
 
 _WORD_RE = re.compile(r"[A-Za-zА-Яа-яЁё]+\d*|\d+")
@@ -24,10 +25,11 @@ _CYRILLIC_RE = re.compile(r"[А-Яа-яЁё]")
 # Latin letters that look like Cyrillic ones: a dictated «pак» (Latin p) is «рак».
 _LOOKALIKES = str.maketrans("aceopxykmhtbACEOPXYKMHTB", "асеорхукмнтвАСЕОРХУКМНТВ")
 _ASIDE_RE = re.compile(r"\([^()]*\)")
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?![a-zа-яё])|\n+")
 _HEADING_WORDS = 2
 _COMBINING_HYPHEN_RE = re.compile(r"\b([А-Яа-яЁё]+[оеОЕ])-([А-Яа-яЁё]+)")
-_CLAUSE_RE = re.compile(r"[.;:!?\n]+|,\s+|\s+[-–—]\s+")
+# A full stop before a lower-case word ends an abbreviation («Хр. калькулезный»), not a clause.
+_CLAUSE_RE = re.compile(r"[;:!\n]+|\.+(?!\s*[a-zа-яё\d])|(?<=\?)|,\s+|\s+[-–—]\s+")
 # Vertebra labels are Latin («C6», «Th12», «L4»); a dictated Cyrillic «С6» means the same.
 _SHORT_FORMS = frozenset({"ADJS", "PRTS"})
 _TO_LATIN = str.maketrans("асеорхкмнтвАСЕОРХКМНТВ", "aceopxkmhtbACEOPXKMHTB")
@@ -63,12 +65,52 @@ def _fold(word: str) -> str:
 
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
-    """Dictionary form of one folded word (Latin words and numbers stay as they are)."""
+    """Dictionary form of one folded word (Latin words and numbers stay as they are).
+
+    Where pymorphy3 offers several readings, the one whose lemma the classification's names
+    use wins: «аневризмы» is «аневризма» (not the archaic «аневризм»), «субдуральной» is
+    «субдуральный» (not a surname «Субдуральна»), so a word meets its name in any case form.
+    """
+    default = _default_lemma(word)
+    if not _CYRILLIC_RE.search(word):
+        return default
+    known = _name_vocabulary()
+    parses = _morph().parse(word)
+    # A reading the names use only ties with an equally likely one; a lemma they never use
+    # gives way to any reading they do.
+    if known.get(default, 0):
+        parses = [p for p in parses if p.score == parses[0].score]
+    best = default
+    for parse in parses:
+        form = str(parse.normal_form).replace("ё", "е")
+        if known.get(form, 0) > known.get(best, 0):
+            best = form
+    return best
+
+
+@cache
+def _name_vocabulary() -> dict[str, int]:
+    """How often each lemma occurs in МКБ-10 names and the radiology vocabulary's wording."""
+    counts: dict[str, int] = {}
+    texts = [entry.name for entry in nsi.mkb10().values()]
+    texts += [part for name in _VOCABULARY_FILES for row in tsv_rows(name) for part in row]
+    for text in texts:
+        for match in _WORD_RE.finditer(text):
+            key = _default_lemma(_fold(match[0]))
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+_VOCABULARY_FILES = ("icd10_synonyms.tsv", "icd10_phrasings.tsv")
+
+
+@lru_cache(maxsize=65536)
+def _default_lemma(word: str) -> str:
+    """pymorphy3's most likely lemma; on a tie a full reading beats a short adjective
+    («яичников» is «яичник», not «яичниковый»): names and conclusions rarely use short forms."""
     if not _CYRILLIC_RE.search(word):
         return word
     parses = _morph().parse(word)
-    # On a tie a full reading beats a short adjective («яичников» is «яичник», not
-    # «яичниковый»): names and conclusions rarely use short forms.
     top = [p for p in parses if p.score == parses[0].score]
     chosen = next((p for p in top if p.tag.POS not in _SHORT_FORMS), parses[0])
     return str(chosen.normal_form).replace("ё", "е")
@@ -92,8 +134,9 @@ def lemmas(text: str) -> list[str]:
 
 
 def clauses(text: str) -> list[str]:
-    """Clauses of a conclusion: sentences cut at commas, semicolons and dashes."""
-    return [part.strip() for part in _CLAUSE_RE.split(text) if part.strip()]
+    """Clauses of a conclusion: sentences cut at commas, semicolons and dashes (a clause
+    keeps its question mark: «канцероматоз?» is a suspicion)."""
+    return [part.strip() for part in _CLAUSE_RE.split(text) if part.strip(" ?")]
 
 
 def main_and_detail(text: str) -> tuple[str, str]:
@@ -108,7 +151,8 @@ def main_and_detail(text: str) -> tuple[str, str]:
         # «Заключение: …» opens with a heading, not with a statement.
         if colon and len(head.split()) > _HEADING_WORDS:
             details.append(tail)
-            kept.append(head)
+            # the head still ends its sentence: the next one is another statement
+            kept.append(head.rstrip() + ".")
         else:
             kept.append(sentence)
     return " ".join(kept), "; ".join(part.strip(" ()") for part in details)
@@ -151,6 +195,8 @@ class Clause:
     """An elaboration (parentheses, after a colon), not a statement of the conclusion."""
     later: bool = False
     """In a sentence after the first (or an elaboration): usually a secondary finding."""
+    sentence: int = 0
+    """Which sentence of the statements it is in (elaborations: the number of sentences)."""
 
 
 @cache
@@ -228,10 +274,13 @@ def _lemma_cue(key: str) -> frozenset[str]:
     return frozenset(cues()[key])
 
 
-def read_clause(text: str, position: int, detail: bool = False, later: bool = False) -> Clause:
+def read_clause(
+    text: str, position: int, detail: bool = False, later: bool = False, sentence: int = 0
+) -> Clause:
     words = lemmas(text)
     normal = any(find_near(words, cue) for cue in _phrases("normal"))
-    suspected = False
+    # «… — канцероматоз?»: the radiologist's question mark is a suspicion.
+    suspected = text.rstrip().endswith("?")
     for cue in _phrases("suspicion"):
         at = find(words, cue)
         if at != -1:
@@ -242,7 +291,14 @@ def read_clause(text: str, position: int, detail: bool = False, later: bool = Fa
         kept.append(_MULTIPLE)
     # A clause that states normality names organs, not a disease to code.
     return Clause(
-        () if normal else tuple(kept), position, suspected, negated, normal, detail, later
+        () if normal else tuple(kept),
+        position,
+        suspected,
+        negated,
+        normal,
+        detail,
+        later,
+        sentence,
     )
 
 
@@ -252,11 +308,13 @@ def read_conclusion(text: str) -> tuple[list[Clause], list[str]]:
     main, detail = main_and_detail(text)
     sentences = [clauses(sentence) for sentence in _SENTENCE_RE.split(main)]
     texts = [part for sentence in sentences for part in sentence]
+    numbers = [n for n, sentence in enumerate(sentences) for _ in sentence]
     first = len(sentences[0]) if sentences else 0
     statements = len(texts)
     texts += clauses(detail)
+    numbers += [len(sentences)] * (len(texts) - statements)
     parsed = [
-        read_clause(part, i, detail=i >= statements, later=i >= first)
+        read_clause(part, i, i >= statements, i >= first, numbers[i])
         for i, part in enumerate(texts)
     ]
     return parsed, texts

@@ -1,0 +1,81 @@
+"""How a conclusion is read before retrieval: lemmas that meet the names, abbreviations,
+question marks, where a subdivision's words count, and what the candidate list holds.
+Conclusions written for these tests, not taken from any evaluation set."""
+
+import pytest
+
+from structuring.icd10 import suggest_icd10
+from structuring.icd10_text import lemma, read_conclusion
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("аневризмы", "аневризма"), ("субдуральной", "субдуральный"), ("шейке", "шейка")],
+)
+def test_a_reading_the_classification_uses_wins(word: str, expected: str) -> None:
+    assert lemma(word) == expected
+
+
+def test_an_aneurysm_in_the_genitive_meets_its_name() -> None:
+    top = suggest_icd10("КТ-признаки аневризмы брюшного отдела аорты до 48 мм.").top
+    assert top is not None
+    assert top.code == "I71.4"
+
+
+def test_an_abbreviation_with_a_full_stop_does_not_end_the_sentence() -> None:
+    parsed, texts = read_conclusion("Хр. панкреатит. Кисты печени.")
+    assert texts[0] == "Хр. панкреатит"
+    assert parsed[1].sentence == 1
+    top = suggest_icd10("Хр. калькулезный холецистит, конкремент 12 мм.").top
+    assert top is not None
+    assert top.code == "K80.1"
+
+
+def test_a_question_mark_is_a_suspicion() -> None:
+    parsed, _ = read_conclusion("Узловые образования по брюшине — канцероматоз?")
+    assert [clause.suspected for clause in parsed] == [False, True]
+    top = suggest_icd10("Узловые образования по брюшине — канцероматоз?").top
+    assert top is not None
+    assert top.code == "C78.6"
+    assert top.suspected
+
+
+def test_a_colon_elaboration_does_not_swallow_the_next_sentence() -> None:
+    text = "Острый флегмонозный аппендицит: отросток 11 мм. Лимфаденит брыжейки."
+    parsed, texts = read_conclusion(text)
+    assert texts[:2] == ["Острый флегмонозный аппендицит", "Лимфаденит брыжейки"]
+    assert not parsed[1].detail
+
+
+def test_a_subdivision_is_chosen_on_its_own_findings_words() -> None:
+    # «наружные» belongs to the lymph nodes, not to the cervix (C53.1 «наружной части»)
+    text = "Рак шейки матки. Увеличены наружные подвздошные лимфоузлы."
+    top = suggest_icd10(text).top
+    assert top is not None
+    assert top.code == "C53.9"
+
+
+def test_a_latin_name_in_brackets_is_a_name() -> None:
+    top = suggest_icd10("Hallux valgus слева.").top
+    assert top is not None
+    assert top.code == "M20.1"
+
+
+def test_the_list_holds_each_family_once() -> None:
+    for text in (
+        "Метастатическое поражение лимфоузлов брюшной полости и печени.",
+        "Образование поджелудочной железы — рак? Метастазы в печень.",
+    ):
+        codes = [c.code for c in suggest_icd10(text).candidates]
+        for i, code in enumerate(codes):
+            assert not any(o.startswith(code) or code.startswith(o) for o in codes[i + 1 :])
+
+
+@pytest.mark.parametrize(
+    ("modality", "code"),
+    [("КТ", "Z01.6"), ("рентгенография", "Z01.6"), ("УЗИ", "Z01.8"), ("МРТ", "Z01.8")],
+)
+def test_a_normal_studys_code_follows_the_modality(modality: str, code: str) -> None:
+    top = suggest_icd10("Патологических изменений не выявлено.", modality).top
+    assert top is not None
+    assert (top.code, top.source) == (code, "examination")
