@@ -57,6 +57,12 @@ MIN_CANDIDATE_CONFIDENCE = 0.1
 # wrote on the tuning halves (18 of 19 normal studies); the other one wrote Z01.6 for any
 # imaging, so it is proposed but not as a confident code.
 EXAMINATION_CONFIDENCES = (0.7, 0.3, 0.15)
+# Metastases (C77–C79) are coded after the primary tumour the conclusion names: the primary
+# site is the main diagnosis while it is known.
+SECONDARY_MALIGNANT = frozenset({"C77", "C78", "C79"})
+UNKNOWN_PRIMARY = frozenset({"C80", "C97"})
+SECONDARY_FACTOR = 0.8
+SECONDARY_WORD = "вторичный"
 # Sibling subdivisions this close in confidence are told apart by which is said first.
 SAID_FIRST_TIE = 0.05
 
@@ -132,8 +138,18 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
                 best[hit.code] = _Match(hit, score, text, suspected)
 
     diagnostic_rank = 0
+    primary = False
     for clause, text in zip(conclusion_clauses, texts, strict=True):
-        hits = index.search(index.query(clause.lemmas))
+        query = index.query(clause.lemmas)
+        hits = index.search(query)
+        # A primary tumour named by a clause of its own: not a metastasis' words read as a
+        # cancer of its organ («метастатическое поражение печени» is no C22.9).
+        primary = primary or (
+            SECONDARY_WORD not in query.match
+            and any(
+                hit.name_coverage >= FULL_COVERAGE and _primary_malignant(hit.code) for hit in hits
+            )
+        )
         factor = CLAUSE_POSITION_FACTORS[min(diagnostic_rank, len(CLAUSE_POSITION_FACTORS) - 1)]
         if clause.detail:
             factor *= DETAIL_FACTOR
@@ -169,7 +185,17 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
         for code, m in best.items():
             if code.startswith(SYMPTOM_CHAPTER):
                 best[code] = replace(m, score=m.score * SYMPTOM_FACTOR)
+    if primary:
+        for code, m in best.items():
+            if _category(code) in SECONDARY_MALIGNANT:
+                best[code] = replace(m, score=m.score * SECONDARY_FACTOR)
     return sorted(best.values(), key=lambda m: (-m.score, len(m.hit.code), m.hit.code))
+
+
+def _primary_malignant(code: str) -> bool:
+    """A malignant neoplasm of a stated primary site (C00–C76, C81–C96)."""
+    category = _category(code)
+    return category.startswith("C") and category not in SECONDARY_MALIGNANT | UNKNOWN_PRIMARY
 
 
 def _sibling_ties(match: _Match, matches: list[_Match]) -> bool:

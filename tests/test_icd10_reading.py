@@ -79,3 +79,17 @@ def test_a_normal_studys_code_follows_the_modality(modality: str, code: str) -> 
     top = suggest_icd10("Патологических изменений не выявлено.", modality).top
     assert top is not None
     assert (top.code, top.source) == (code, "examination")
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "code"),
+    [
+        ("Рак сигмовидной кишки. Метастазы в парааортальные лимфатические узлы.", "C18.7"),
+        ("Периферический рак верхней доли правого лёгкого, метастазы в печень.", "C34.1"),
+        ("Метастатическое поражение печени.", "C78.7"),
+    ],
+)
+def test_a_named_primary_tumour_leads_its_metastases(conclusion: str, code: str) -> None:
+    top = suggest_icd10(conclusion).top
+    assert top is not None
+    assert top.code == code
