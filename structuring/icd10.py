@@ -160,10 +160,18 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
         # («Диффузные изменения поджелудочной железы, хронический панкреатит»).
         diagnostic_rank += any(hit.name_coverage >= FULL_COVERAGE for hit in hits)
     for previous, clause in pairwise(conclusion_clauses):
-        # «Образование …, подозрительное на рак»: the suspicion names what the finding is.
+        # «Образование …, подозрительное на рак»: the suspicion names what the finding is;
+        # the finding is what its sentence said before it («Образование S3 правого лёгкого
+        # 28 мм, с лучистыми контурами, плевральной дорожкой — cr?»).
         if clause.suspected:
-            query = index.query(clause.lemmas, context=previous.lemmas)
-            text = f"{texts[previous.position]}, {texts[clause.position]}"
+            before = [
+                c
+                for c in conclusion_clauses[: clause.position]
+                if c.sentence == clause.sentence and not c.detail
+            ] or [previous]
+            context = tuple(w for c in before for w in c.lemmas)
+            query = index.query(clause.lemmas, context=context)
+            text = ", ".join([*(texts[c.position] for c in before), texts[clause.position]])
             # a suspicion about a later sentence's finding stays a later finding
             factor = SUSPECTED_PAIR_FACTOR * (LATER_SENTENCE_FACTOR if previous.later else 1.0)
             offer(index.search(query), factor, text, True)
