@@ -47,8 +47,9 @@ DETAIL_FACTOR = 0.7
 # The first sentence of a conclusion states the main diagnosis; later ones add findings.
 LATER_SENTENCE_FACTOR = 0.85
 SUSPICION_FACTOR = 0.75
-# A suspected diagnosis outranks the finding it explains (the issue: code what is suspected).
-SUSPECTED_PAIR_FACTOR = 1.05
+# A diagnosis said of a finding («…, подозрительное на рак», «… — аденома») outranks the
+# finding it explains (the issue: code what is suspected).
+PAIR_FACTOR = 1.05
 # Shown to the doctor only above this: a list of unlikely codes is noise.
 MIN_CANDIDATE_CONFIDENCE = 0.1
 # A normal study's code follows the modality (``examination`` in the cues): Z01.6
@@ -160,10 +161,11 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
         # («Диффузные изменения поджелудочной железы, хронический панкреатит»).
         diagnostic_rank += any(hit.name_coverage >= FULL_COVERAGE for hit in hits)
     for previous, clause in pairwise(conclusion_clauses):
-        # «Образование …, подозрительное на рак»: the suspicion names what the finding is;
-        # the finding is what its sentence said before it («Образование S3 правого лёгкого
-        # 28 мм, с лучистыми контурами, плевральной дорожкой — cr?»).
-        if clause.suspected:
+        # «Образование …, подозрительное на рак», «Инциденталома надпочечника — аденома»: a
+        # suspicion or a clause after a dash names what the finding is; the finding is what
+        # its sentence said before it («Образование S3 правого лёгкого 28 мм, с лучистыми
+        # контурами, плевральной дорожкой — cr?»).
+        if clause.suspected or clause.explains:
             before = [
                 c
                 for c in conclusion_clauses[: clause.position]
@@ -173,8 +175,8 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
             query = index.query(clause.lemmas, context=context)
             text = ", ".join([*(texts[c.position] for c in before), texts[clause.position]])
             # a suspicion about a later sentence's finding stays a later finding
-            factor = SUSPECTED_PAIR_FACTOR * (LATER_SENTENCE_FACTOR if previous.later else 1.0)
-            offer(index.search(query), factor, text, True)
+            factor = PAIR_FACTOR * (LATER_SENTENCE_FACTOR if previous.later else 1.0)
+            offer(index.search(query), factor, text, clause.suspected)
     statements = [clause for clause in conclusion_clauses if not clause.detail]
     if len(statements) > 1:
         words = [w for clause in statements for w in clause.lemmas]

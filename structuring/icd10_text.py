@@ -29,6 +29,7 @@ _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?![a-zа-яё])|\n+")
 _HEADING_WORDS = 2
 _COMBINING_HYPHEN_RE = re.compile(r"\b([А-Яа-яЁё]+[оеОЕ])-([А-Яа-яЁё]+)")
 # A full stop before a lower-case word ends an abbreviation («Хр. калькулезный»), not a clause.
+_DASH_RE = re.compile(r"\s+[-–—]\s+")
 _CLAUSE_RE = re.compile(r"[;:!\n]+|\.+(?!\s*[a-zа-яё\d])|(?<=\?)|,\s+|\s+[-–—]\s+")
 # Vertebra labels are Latin («C6», «Th12», «L4»); a dictated Cyrillic «С6» means the same.
 _SHORT_FORMS = frozenset({"ADJS", "PRTS"})
@@ -197,6 +198,8 @@ class Clause:
     """In a sentence after the first (or an elaboration): usually a secondary finding."""
     sentence: int = 0
     """Which sentence of the statements it is in (elaborations: the number of sentences)."""
+    explains: bool = False
+    """After a dash in its sentence: it says what the finding before it is («… — аденома»)."""
 
 
 @cache
@@ -275,7 +278,13 @@ def _lemma_cue(key: str) -> frozenset[str]:
 
 
 def read_clause(
-    text: str, position: int, detail: bool = False, later: bool = False, sentence: int = 0
+    text: str,
+    position: int,
+    *,
+    detail: bool = False,
+    later: bool = False,
+    sentence: int = 0,
+    explains: bool = False,
 ) -> Clause:
     words = lemmas(text)
     normal = any(find_near(words, cue) for cue in _phrases("normal"))
@@ -299,6 +308,7 @@ def read_clause(
         detail,
         later,
         sentence,
+        explains,
     )
 
 
@@ -306,15 +316,29 @@ def read_conclusion(text: str) -> tuple[list[Clause], list[str]]:
     """The conclusion's clauses, statements first and elaborations after them, negation and
     suspicion marked; and the text of each."""
     main, detail = main_and_detail(text)
-    sentences = [clauses(sentence) for sentence in _SENTENCE_RE.split(main)]
-    texts = [part for sentence in sentences for part in sentence]
+    sentences: list[list[tuple[str, bool]]] = []
+    for sentence in _SENTENCE_RE.split(main):
+        parts = _DASH_RE.split(sentence)
+        found = [(c, n > 0) for n, part in enumerate(parts) for c in clauses(part)]
+        if found:
+            sentences.append(found)
+    texts = [part for sentence in sentences for part, _ in sentence]
+    explaining = [after for sentence in sentences for _, after in sentence]
     numbers = [n for n, sentence in enumerate(sentences) for _ in sentence]
     first = len(sentences[0]) if sentences else 0
     statements = len(texts)
     texts += clauses(detail)
     numbers += [len(sentences)] * (len(texts) - statements)
+    explaining += [False] * (len(texts) - statements)
     parsed = [
-        read_clause(part, i, i >= statements, i >= first, numbers[i])
+        read_clause(
+            part,
+            i,
+            detail=i >= statements,
+            later=i >= first,
+            sentence=numbers[i],
+            explains=explaining[i],
+        )
         for i, part in enumerate(texts)
     ]
     return parsed, texts

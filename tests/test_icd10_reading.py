@@ -93,3 +93,12 @@ def test_a_named_primary_tumour_leads_its_metastases(conclusion: str, code: str)
     top = suggest_icd10(conclusion).top
     assert top is not None
     assert top.code == code
+
+
+def test_a_clause_after_a_dash_says_what_the_finding_is() -> None:
+    parsed, _ = read_conclusion("Образование левого надпочечника 15 мм — аденома.")
+    assert [clause.explains for clause in parsed] == [False, True]
+    top = suggest_icd10("Образование левого надпочечника 15 мм, плотность 5 HU — аденома.").top
+    assert top is not None
+    assert top.code == "D35.0"
+    assert not top.suspected
