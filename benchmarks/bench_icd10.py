@@ -15,7 +15,11 @@ the dev corpus: long conclusions with details, abbreviations, rarer diseases. Od
 author under the same rules, with a hospital's everyday mix (half common findings, a quarter
 oncology); split the same way. ``benchmarks/data/icd10_blind3.jsonl`` (120 conclusions by a
 fourth author, terse hospital style, 18 normal) is all held out: scored once the engine's
-changes of 2026-12-01 were done, never tuned on.
+changes of 2026-12-01 were done, never tuned on. ``icd10_blind4.jsonl`` (160 by a fifth
+author: polyclinic, oncology dispensary and emergency hospital; 24 normal) is split odd/even
+like the first two and was scored before its tuning half was read. ``icd10_blind5.jsonl``
+(120 by a sixth author: a private diagnostic centre and a university clinic, 18 normal) is
+all held out, written after the changes made on blind4's tuning half and never read.
 
     .venv/bin/python -m benchmarks.bench_icd10 [--dev] [--fit] [--verbose]
 """
@@ -36,6 +40,7 @@ BLIND_SET = Path(__file__).resolve().parent / "data" / "icd10_blind.jsonl"
 BLIND2_SET = Path(__file__).resolve().parent / "data" / "icd10_blind2.jsonl"
 BLIND3_SET = Path(__file__).resolve().parent / "data" / "icd10_blind3.jsonl"
 BLIND4_SET = Path(__file__).resolve().parent / "data" / "icd10_blind4.jsonl"
+BLIND5_SET = Path(__file__).resolve().parent / "data" / "icd10_blind5.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -165,8 +170,10 @@ def main() -> None:
             cases = load_eval(split, path)
             _print(f"{name}-{split}", evaluate(cases, verbose))
             held_out += cases if split == "holdout" else []
-    held_out += load_eval("holdout", BLIND3_SET)
-    _print("blind3-holdout", evaluate(load_eval("holdout", BLIND3_SET)))
+    for name, path in (("blind3", BLIND3_SET), ("blind5", BLIND5_SET)):
+        cases = load_eval("holdout", path)
+        _print(f"{name}-holdout", evaluate(cases))
+        held_out += cases
     _print("all held-out", evaluate(held_out))
     if args.dev:
         _print("dev", evaluate(load_dev(), args.verbose))
