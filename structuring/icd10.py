@@ -165,7 +165,9 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
         # suspicion or a clause after a dash names what the finding is; the finding is what
         # its sentence said before it («Образование S3 правого лёгкого 28 мм, с лучистыми
         # контурами, плевральной дорожкой — cr?»).
-        if clause.suspected or clause.explains:
+        # An elaboration is read with what it elaborates too («Дегенеративные изменения
+        # шейного отдела позвоночника: остеохондроз»), and weighs as an elaboration.
+        if clause.suspected or clause.explains or clause.detail:
             before = [
                 c
                 for c in conclusion_clauses[: clause.position]
@@ -175,7 +177,8 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
             query = index.query(clause.lemmas, context=context)
             text = ", ".join([*(texts[c.position] for c in before), texts[clause.position]])
             # a suspicion about a later sentence's finding stays a later finding
-            factor = PAIR_FACTOR * (LATER_SENTENCE_FACTOR if previous.later else 1.0)
+            factor = LATER_SENTENCE_FACTOR if before[0].later else 1.0
+            factor *= DETAIL_FACTOR if clause.detail else PAIR_FACTOR
             offer(index.search(query), factor, text, clause.suspected)
     statements = [clause for clause in conclusion_clauses if not clause.detail]
     if len(statements) > 1:

@@ -144,19 +144,37 @@ def main_and_detail(text: str) -> tuple[str, str]:
     """The conclusion's statements, and what only elaborates them: asides in parentheses
     («(артериальное усиление, вымывание …)») and what follows a colon within a sentence
     («… непроходимости: множественные чаши Клойбера …»)."""
-    details = _ASIDE_RE.findall(text)
-    main = _ASIDE_RE.sub(" ", text)
-    kept: list[str] = []
-    for sentence in _SENTENCE_RE.split(main):
-        head, colon, tail = sentence.partition(":")
+    parts = sentences_and_details(text)
+    return (
+        " ".join(statement for statement, _ in parts),
+        "; ".join(detail for _, details in parts for detail in details),
+    )
+
+
+def sentences_and_details(text: str) -> list[tuple[str, list[str]]]:
+    """Each sentence's statement and the elaborations it holds (see ``main_and_detail``)."""
+    asides: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        asides.append(match[0].strip(" ()"))
+        return f" \x00{len(asides) - 1}\x00 "
+
+    result: list[tuple[str, list[str]]] = []
+    for held in _SENTENCE_RE.split(_ASIDE_RE.sub(hold, text)):
+        details = [asides[int(n)] for n in _HELD_RE.findall(held)]
+        statement = _HELD_RE.sub(" ", held)
+        head, colon, tail = statement.partition(":")
         # «Заключение: …» opens with a heading, not with a statement.
         if colon and len(head.split()) > _HEADING_WORDS:
-            details.append(tail)
+            # the aside's place in the sentence does not matter; the colon's tail comes last
+            details.append(tail.strip())
             # the head still ends its sentence: the next one is another statement
-            kept.append(head.rstrip() + ".")
-        else:
-            kept.append(sentence)
-    return " ".join(kept), "; ".join(part.strip(" ()") for part in details)
+            statement = head.rstrip() + "."
+        result.append((statement, [d for d in details if d]))
+    return result
+
+
+_HELD_RE = re.compile(r"\x00(\d+)\x00")
 
 
 def find(sequence: list[str], phrase: tuple[str, ...]) -> int:
@@ -197,7 +215,7 @@ class Clause:
     later: bool = False
     """In a sentence after the first (or an elaboration): usually a secondary finding."""
     sentence: int = 0
-    """Which sentence of the statements it is in (elaborations: the number of sentences)."""
+    """Which sentence it is in (an elaboration: the sentence it elaborates)."""
     explains: bool = False
     """After a dash in its sentence: it says what the finding before it is («… — аденома»)."""
 
@@ -315,21 +333,24 @@ def read_clause(
 def read_conclusion(text: str) -> tuple[list[Clause], list[str]]:
     """The conclusion's clauses, statements first and elaborations after them, negation and
     suspicion marked; and the text of each."""
-    main, detail = main_and_detail(text)
     sentences: list[list[tuple[str, bool]]] = []
-    for sentence in _SENTENCE_RE.split(main):
-        parts = _DASH_RE.split(sentence)
+    details: list[tuple[str, int]] = []
+    for statement, elaborations in sentences_and_details(text):
+        parts = _DASH_RE.split(statement)
         found = [(c, n > 0) for n, part in enumerate(parts) for c in clauses(part)]
         if found:
             sentences.append(found)
+        # an elaboration belongs to its sentence (the last one when it stands alone)
+        number = max(len(sentences) - 1, 0)
+        details += [(c, number) for detail in elaborations for c in clauses(detail)]
     texts = [part for sentence in sentences for part, _ in sentence]
     explaining = [after for sentence in sentences for _, after in sentence]
     numbers = [n for n, sentence in enumerate(sentences) for _ in sentence]
     first = len(sentences[0]) if sentences else 0
     statements = len(texts)
-    texts += clauses(detail)
-    numbers += [len(sentences)] * (len(texts) - statements)
-    explaining += [False] * (len(texts) - statements)
+    texts += [c for c, _ in details]
+    numbers += [n for _, n in details]
+    explaining += [False] * len(details)
     parsed = [
         read_clause(
             part,

@@ -102,3 +102,15 @@ def test_a_clause_after_a_dash_says_what_the_finding_is() -> None:
     assert top is not None
     assert top.code == "D35.0"
     assert not top.suspected
+
+
+def test_an_elaboration_is_read_with_what_it_elaborates() -> None:
+    parsed, _ = read_conclusion(
+        "Дегенеративные изменения поясничного отдела позвоночника: остеохондроз."
+    )
+    assert parsed[1].detail
+    assert parsed[1].sentence == parsed[0].sentence
+    text = "Дегенеративные изменения поясничного отдела позвоночника: остеохондроз."
+    top = suggest_icd10(text).top
+    assert top is not None
+    assert top.code.startswith("M42")
