@@ -295,6 +295,10 @@ def icd10_index() -> Index:
     """The index, built on first use (about a second) and kept for the process."""
     sources: list[tuple[str, frozenset[str], bool]] = []
     for code, entry in nsi.mkb10().items():
+        # Chapter XX (V01–Y98, external causes: «Падение с высоты» W19) is coded beside the
+        # injury, never as the main diagnosis a report's conclusion states.
+        if code.startswith(_EXTERNAL_CAUSES):
+            continue
         full = name_lemmas(entry.name)
         readings = {name_lemmas(variant) for variant in name_variants(entry.name)}
         readings |= {name_lemmas(variant) for variant in eponym_readings(entry.name)}
@@ -332,5 +336,6 @@ def icd10_index() -> Index:
     return index
 
 
+_EXTERNAL_CAUSES = ("V", "W", "X", "Y")
 _PHRASINGS = "icd10_phrasings.tsv"
 _SYNONYMS = "icd10_synonyms.tsv"

@@ -25,12 +25,20 @@ _CYRILLIC_RE = re.compile(r"[А-Яа-яЁё]")
 # Latin letters that look like Cyrillic ones: a dictated «pак» (Latin p) is «рак».
 _LOOKALIKES = str.maketrans("aceopxykmhtbACEOPXYKMHTB", "асеорхукмнтвАСЕОРХУКМНТВ")
 _ASIDE_RE = re.compile(r"\([^()]*\)")
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?![a-zа-яё])|\n+")
+# Not after a one-letter abbreviation («ОНМК в бас. л. СМА»).
+_SENTENCE_RE = re.compile(r"(?<=[.!?])(?<![\s(][а-яёА-ЯЁ]\.)\s+(?![a-zа-яё])|\n+")
+# A word cut short by a full stop inside a sentence («о. панкреатит», «интерстиц. отёк»).
+_TRUNCATED_RE = re.compile(r"\.\s*[а-яё]")
+_MIN_TRUNCATION = 3
 _HEADING_WORDS = 2
 _COMBINING_HYPHEN_RE = re.compile(r"\b([А-Яа-яЁё]+[оеОЕ])-([А-Яа-яЁё]+)")
 # A full stop before a lower-case word ends an abbreviation («Хр. калькулезный»), not a clause.
 _DASH_RE = re.compile(r"\s+[-–—]\s+")
-_CLAUSE_RE = re.compile(r"[;:!\n]+|\.+(?!\s*[a-zа-яё\d])|(?<=\?)|,\s+|\s+[-–—]\s+")
+# «Переломы 6, 7, 8 ребер» is one clause: a comma between numbers lists them.
+_CLAUSE_RE = re.compile(
+    r"[;:!\n]+|(?<![\s(][а-яёА-ЯЁ])\.+(?!\s*[a-zа-яё\d])|(?<=\?)|(?<!\d),\s+|,\s+(?!\d)"
+    r"|\s+[-–—]\s+"
+)
 # Vertebra labels are Latin («C6», «Th12», «L4»); a dictated Cyrillic «С6» means the same.
 _SHORT_FORMS = frozenset({"ADJS", "PRTS"})
 _TO_LATIN = str.maketrans("асеорхкмнтвАСЕОРХКМНТВ", "aceopxkmhtbACEOPXKMHTB")
@@ -128,10 +136,36 @@ def lemmas(text: str) -> list[str]:
     }
     found: list[str] = []
     for match in _WORD_RE.finditer(text):
-        found.append(lemma(_fold(match[0])))
+        word = _fold(match[0])
+        truncated = _TRUNCATED_RE.match(text, match.end()) or (
+            len(word) == 1 and text.startswith(".", match.end())
+        )
+        found.append(_completed(word) if truncated and _CYRILLIC_RE.search(word) else lemma(word))
         if match.end() in fused:
             found.append(fused[match.end()])
     return found
+
+
+@lru_cache(maxsize=4096)
+def _completed(word: str) -> str:
+    """The lemma a truncated word stands for: «о.» → «острый» (``truncations`` in the cues),
+    «ишем.» → the classification's most frequent adjective (else word) it begins
+    («ишемический»)."""
+    spelled: dict[str, str] = cues()["truncations"]
+    if word in spelled:
+        return lemma(spelled[word])
+    if len(word) < _MIN_TRUNCATION:
+        return lemma(word)
+    known = _name_vocabulary()
+    completions = [w for w in known if w.startswith(word) and w != word]
+    if not completions:
+        return lemma(word)
+    # Doctors shorten the long attributes («компр. перелом»): an adjective, else a noun.
+    return max(completions, key=lambda w: (_adjective(w), known[w], w))
+
+
+def _adjective(word: str) -> bool:
+    return any(p.tag.POS == "ADJF" for p in _morph().parse(word)[:1])
 
 
 def clauses(text: str) -> list[str]:

@@ -5,7 +5,7 @@ Conclusions written for these tests, not taken from any evaluation set."""
 import pytest
 
 from structuring.icd10 import suggest_icd10
-from structuring.icd10_text import lemma, read_conclusion
+from structuring.icd10_text import lemma, lemmas, read_conclusion
 
 
 @pytest.mark.parametrize(
@@ -114,3 +114,31 @@ def test_an_elaboration_is_read_with_what_it_elaborates() -> None:
     top = suggest_icd10(text).top
     assert top is not None
     assert top.code.startswith("M42")
+
+
+def test_a_truncated_word_is_completed() -> None:
+    words = lemmas("О. панкреатит, интерстиц. отёк, ОНМК по ишем. типу в бас. л. СМА")
+    assert words[:2] == ["острый", "панкреатит"]
+    assert "интерстициальный" in words
+    assert "ишемический" in words
+    assert "левый" in words
+    _, texts = read_conclusion("ОНМК по ишем. типу в бас. л. СМА. Кровоизлияния нет.")
+    assert texts[0] == "ОНМК по ишем. типу в бас. л. СМА"
+    top = suggest_icd10("О. панкреатит, парапанкреатическая жидкость.").top
+    assert top is not None
+    assert top.code.startswith("K85")
+
+
+def test_numbers_listed_with_commas_stay_in_their_clause() -> None:
+    _, texts = read_conclusion("Переломы 5, 6, 7 ребер справа без смещения.")
+    assert texts == ["Переломы 5, 6, 7 ребер справа без смещения"]
+    top = suggest_icd10("Переломы 5, 6, 7 ребер справа без смещения.").top
+    assert top is not None
+    assert top.code.startswith("S22.4")
+
+
+def test_an_external_cause_is_never_the_main_diagnosis() -> None:
+    codes = [c.code for c in suggest_icd10("Падение с высоты. Компр. перелом тела L1.").candidates]
+    assert codes
+    assert not any(code[0] in "VWXY" for code in codes)
+    assert codes[0].startswith("S32.0")
