@@ -154,7 +154,9 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
         factor = CLAUSE_POSITION_FACTORS[min(diagnostic_rank, len(CLAUSE_POSITION_FACTORS) - 1)]
         if clause.detail:
             factor *= DETAIL_FACTOR
-        elif clause.later:
+        elif clause.later and diagnostic_rank:
+            # A later sentence is a secondary finding after a diagnosis; after findings
+            # alone («Чаши Клойбера. Острая тонкокишечная непроходимость.») it is the diagnosis.
             factor *= LATER_SENTENCE_FACTOR
         offer(hits, factor, text, clause.suspected)
         # Only a clause that (nearly) fully names some code counts as an earlier diagnosis

@@ -364,6 +364,25 @@ def read_clause(
     )
 
 
+def _with_levels(found: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """A clause of vertebra or segment labels alone («C5–C6: грыжа диска …») says where the
+    next clause's finding is: the two are read as one."""
+    merged: list[tuple[str, bool]] = []
+    level = ""
+    for text, explains in found:
+        if _LEVELS_RE.fullmatch(text):
+            level = f"{level} {text}".strip()
+            continue
+        merged.append((f"{level} {text}".strip(), explains))
+        level = ""
+    if level:
+        merged.append((level, False))
+    return merged
+
+
+_LEVELS_RE = re.compile(r"(?:[A-Za-zА-Яа-я]{1,2}\d{1,2}[\s,–—-]*)+")
+
+
 def read_conclusion(text: str) -> tuple[list[Clause], list[str]]:
     """The conclusion's clauses, statements first and elaborations after them, negation and
     suspicion marked; and the text of each."""
@@ -371,7 +390,7 @@ def read_conclusion(text: str) -> tuple[list[Clause], list[str]]:
     details: list[tuple[str, int]] = []
     for statement, elaborations in sentences_and_details(text):
         parts = _DASH_RE.split(statement)
-        found = [(c, n > 0) for n, part in enumerate(parts) for c in clauses(part)]
+        found = _with_levels([(c, n > 0) for n, part in enumerate(parts) for c in clauses(part)])
         if found:
             sentences.append(found)
         # an elaboration belongs to its sentence (the last one when it stands alone)

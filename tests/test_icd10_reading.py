@@ -142,3 +142,20 @@ def test_an_external_cause_is_never_the_main_diagnosis() -> None:
     assert codes
     assert not any(code[0] in "VWXY" for code in codes)
     assert codes[0].startswith("S32.0")
+
+
+def test_a_level_heading_belongs_to_its_finding() -> None:
+    _, texts = read_conclusion("C5–C6: задняя грыжа диска 5 мм с компрессионной миелопатией.")
+    assert texts[0].startswith("C5–C6 задняя грыжа диска")
+    top = suggest_icd10("C5–C6: задняя грыжа диска 5 мм с компрессионной миелопатией.").top
+    assert top is not None
+    assert top.code == "M50.0"
+
+
+def test_after_findings_alone_a_later_sentence_is_the_diagnosis() -> None:
+    alone = suggest_icd10("Острая тонкокишечная непроходимость.").top
+    after = suggest_icd10("Петли тонкой кишки до 35 мм. Острая тонкокишечная непроходимость.").top
+    assert alone is not None
+    assert after is not None
+    assert after.code == alone.code
+    assert after.score == pytest.approx(alone.score)
