@@ -245,10 +245,20 @@ def bare_name(name: str) -> str:
 _EPONYM_RE = re.compile(r"\[([А-ЯЁ][а-яё]+(?:[- –][А-ЯЁ][а-яё]+)*)[^\]]*\]")
 
 
+_NAMED_DISEASE_RE = re.compile(r"\[((?:болезнь|синдром)\s+([^\]]*[А-ЯЁ][^\]]*))\]")
+
+
 def eponym_readings(name: str) -> set[str]:
     """A name's bracketed eponym as a radiologist says it: the head noun with the eponym
     («Синовиальная киста подколенной области [Бейкера]» → «киста Бейкера»), and an eponym of
-    several names alone («[Легга-Кальве-Пертеса]» → «Легга-Кальве-Пертеса»)."""
+    several names alone («[Легга-Кальве-Пертеса]» → «Легга-Кальве-Пертеса»). A bracketed
+    «[синдром де Кервена]», «[болезнь Девика]» is a name of its own and gives the head noun
+    with the eponym too («теносиновит де Кервена»)."""
+    named = _NAMED_DISEASE_RE.search(name)
+    if named is not None:
+        words = re.findall(r"[А-Яа-яЁё]+", name[: named.start()])
+        head = next((w for w in words if not _attribute(w)), "")
+        return {named[1], f"{head} {named[2]}".strip()}
     found = _EPONYM_RE.search(name)
     if found is None:
         return set()
@@ -258,6 +268,11 @@ def eponym_readings(name: str) -> set[str]:
     if head is not None:
         readings.add(f"{head} {eponym}")
     return readings
+
+
+def _attribute(word: str) -> bool:
+    """An adjective or participle («Острый», «Облитерирующий»), not the head noun."""
+    return morphology().parse(word.lower())[0].tag.POS in {"ADJF", "PRTF", "ADJS", "PRTS"}
 
 
 def _noun(word: str) -> bool:

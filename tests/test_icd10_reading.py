@@ -159,3 +159,12 @@ def test_after_findings_alone_a_later_sentence_is_the_diagnosis() -> None:
     assert after is not None
     assert after.code == alone.code
     assert after.score == pytest.approx(alone.score)
+
+
+def test_a_bracketed_disease_name_is_a_name_with_its_head_noun() -> None:
+    top = suggest_icd10("Теносиновит де Кервена справа.").top
+    assert top is not None
+    assert top.code == "M65.4"
+    top = suggest_icd10("Картина болезни Девика.").top
+    assert top is not None
+    assert top.code == "G36.0"
