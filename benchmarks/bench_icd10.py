@@ -20,6 +20,9 @@ author: polyclinic, oncology dispensary and emergency hospital; 24 normal) is sp
 like the first two and was scored before its tuning half was read. ``icd10_blind5.jsonl``
 (120 by a sixth author: a private diagnostic centre and a university clinic, 18 normal) is
 all held out, written after the changes made on blind4's tuning half and never read.
+``icd10_blind6.jsonl`` (160 by a seventh author writing as four hands: university clinic,
+private centre, district hospital on call, oncology centre; 24 normal) is split odd/even and
+was scored before its tuning half was read.
 
     .venv/bin/python -m benchmarks.bench_icd10 [--dev] [--fit] [--verbose]
 """
@@ -41,6 +44,7 @@ BLIND2_SET = Path(__file__).resolve().parent / "data" / "icd10_blind2.jsonl"
 BLIND3_SET = Path(__file__).resolve().parent / "data" / "icd10_blind3.jsonl"
 BLIND4_SET = Path(__file__).resolve().parent / "data" / "icd10_blind4.jsonl"
 BLIND5_SET = Path(__file__).resolve().parent / "data" / "icd10_blind5.jsonl"
+BLIND6_SET = Path(__file__).resolve().parent / "data" / "icd10_blind6.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -163,7 +167,13 @@ def main() -> None:
     for split in ("tune", "holdout"):
         _print(split, evaluate(load_eval(split), args.verbose))
     held_out: list[Case] = []
-    for name, path in (("blind", BLIND_SET), ("blind2", BLIND2_SET), ("blind4", BLIND4_SET)):
+    split_sets = (
+        ("blind", BLIND_SET),
+        ("blind2", BLIND2_SET),
+        ("blind4", BLIND4_SET),
+        ("blind6", BLIND6_SET),
+    )
+    for name, path in split_sets:
         for split in ("tune", "holdout"):
             # A blind held-out half's misses are never listed: reading them would tune on it.
             verbose = args.verbose and split == "tune"
