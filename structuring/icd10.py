@@ -340,14 +340,27 @@ def _distinct(candidates: list[IcdCandidate]) -> list[IcdCandidate]:
     return kept
 
 
-def _examination(modality: str, matched: str) -> list[IcdCandidate]:
+def _examination(modality: str, matched: str, ruled_out: list[str]) -> list[IcdCandidate]:
     by_modality: dict[str, list[str]] = cues()["examination"]
-    codes = by_modality.get(modality, by_modality["default"])
+    codes = list(by_modality.get(modality, by_modality["default"]))
+    if len(codes) < len(EXAMINATION_CONFIDENCES):
+        codes.append(_observation(ruled_out))
     names = nsi.mkb10()
     return [
         IcdCandidate(code, names[code].name, confidence, matched, "examination")
         for code, confidence in zip(codes, EXAMINATION_CONFIDENCES, strict=False)
     ]
+
+
+def _observation(ruled_out: list[str]) -> str:
+    """The Z03 code of a study that ruled out what it was asked about: the chapter of the
+    best match for the words it negated («метастатического поражения не выявлено» → Z03.1,
+    «очаговых изменений вещества головного мозга не выявлено» → Z03.3)."""
+    index = icd10_index()
+    hits = index.search(index.query(ruled_out)) if ruled_out else []
+    code = hits[0].code if hits else ""
+    prefixes: list[list[str]] = cues()["observation"]
+    return next(z03 for prefix, z03 in prefixes if code.startswith(prefix))
 
 
 def suggest_icd10(conclusion: str, modality: str = "") -> IcdSuggestion:
@@ -365,5 +378,6 @@ def suggest_icd10(conclusion: str, modality: str = "") -> IcdSuggestion:
     if all(clause.negated for clause in parsed):
         normal = normal or texts[:1]
     if not confident and normal:
-        return IcdSuggestion(tuple(_examination(modality, normal[0])), abstained=False)
+        ruled_out = [w for clause in parsed for w in clause.ruled_out]
+        return IcdSuggestion(tuple(_examination(modality, normal[0], ruled_out)), abstained=False)
     return IcdSuggestion(tuple(candidates), abstained=not confident)

@@ -252,6 +252,8 @@ class Clause:
     """Which sentence it is in (an elaboration: the sentence it elaborates)."""
     explains: bool = False
     """After a dash in its sentence: it says what the finding before it is («… — аденома»)."""
+    ruled_out: tuple[str, ...] = ()
+    """What the clause says is not there («очаговых изменений головного мозга не выявлено»)."""
 
 
 @cache
@@ -285,21 +287,22 @@ def _strip_history(words: list[str]) -> list[str]:
     return words
 
 
-def _strip_negated(words: list[str]) -> tuple[list[str], bool]:
-    """Words of a clause without the negated part; True when something was negated."""
+def _strip_negated(words: list[str]) -> tuple[list[str], list[str] | None]:
+    """Words of a clause without the negated part, and the negated part (None when nothing
+    was negated)."""
     for cue in _phrases("negation_before"):
         at = find(words, cue)
         if at != -1:
-            return words[:at], True
+            return words[:at], words[at + len(cue) :]
     for cue in _negation_after():
         at = find(words, cue)
         if at == -1:
             continue
         # A cue that opens the clause negates what follows it, otherwise what precedes it.
         if at == 0:
-            return [], True
-        return words[at + len(cue) :], True
-    return words, False
+            return [], words[len(cue) :]
+        return words[at + len(cue) :], words[:at]
+    return words, None
 
 
 _MULTIPLE = "множественный"
@@ -347,7 +350,8 @@ def read_clause(
         if at != -1:
             # The cue itself is no part of the diagnosis («подозрительное на рак» → «рак»).
             words, suspected = words[:at] + words[at + len(cue) :], True
-    kept, negated = _strip_negated(_strip_history(words))
+    kept, ruled_out = _strip_negated(_strip_history(words))
+    negated = ruled_out is not None
     if kept and _plural_finding(text):
         kept.append(_MULTIPLE)
     # A clause that states normality names organs, not a disease to code.
@@ -361,6 +365,7 @@ def read_clause(
         later,
         sentence,
         explains,
+        tuple(words if normal else ruled_out or ()),
     )
 
 

@@ -168,3 +168,11 @@ def test_a_bracketed_disease_name_is_a_name_with_its_head_noun() -> None:
     top = suggest_icd10("Картина болезни Девика.").top
     assert top is not None
     assert top.code == "G36.0"
+
+
+def test_a_normal_study_offers_the_observation_code_of_what_it_ruled_out() -> None:
+    text = "Признаков метастатического поражения костей скелета не выявлено."
+    codes = [c.code for c in suggest_icd10(text, "сцинтиграфия").candidates]
+    assert codes == ["Z01.8", "Z01.6", "Z03.1"]
+    parsed, _ = read_conclusion("Свободной жидкости нет, пневмонии не выявлено.")
+    assert [clause.ruled_out for clause in parsed] == [("свободный", "жидкость"), ("пневмония",)]
