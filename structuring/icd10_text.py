@@ -257,6 +257,14 @@ class Clause:
 
 
 @cache
+def _normal_predicate() -> re.Pattern[str]:
+    """«… связки интактны», «… не изменены»: a short form stating that what the clause names
+    is normal."""
+    forms = sorted(cues()["normal_predicates"], key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, forms)) + r")(?![\w-])", re.I)
+
+
+@cache
 def _phrases(key: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(lemmas(phrase)) for phrase in cues()[key])
 
@@ -342,7 +350,9 @@ def read_clause(
     explains: bool = False,
 ) -> Clause:
     words = lemmas(text)
-    normal = any(find_near(words, cue) for cue in _phrases("normal"))
+    normal = any(find_near(words, cue) for cue in _phrases("normal")) or bool(
+        _normal_predicate().search(text)
+    )
     # «… — канцероматоз?»: the radiologist's question mark is a suspicion.
     suspected = text.rstrip().endswith("?")
     for cue in _phrases("suspicion"):

@@ -176,3 +176,16 @@ def test_a_normal_study_offers_the_observation_code_of_what_it_ruled_out() -> No
     assert codes == ["Z01.8", "Z01.6", "Z03.1"]
     parsed, _ = read_conclusion("Свободной жидкости нет, пневмонии не выявлено.")
     assert [clause.ruled_out for clause in parsed] == [("свободный", "жидкость"), ("пневмония",)]
+
+
+def test_a_structure_stated_intact_is_normal_but_an_intact_attribute_is_not() -> None:
+    parsed, _ = read_conclusion("Крестообразные и коллатеральные связки интактны.")
+    assert parsed[0].normal
+    top = suggest_icd10("Крестообразные и коллатеральные связки интактны.", "МРТ").top
+    assert top is not None
+    assert top.source == "examination"
+    parsed, _ = read_conclusion("Полнослойный разрыв ПКС при интактной ЗКС.")
+    assert not parsed[0].normal
+    top = suggest_icd10("Полнослойный разрыв ПКС при интактной ЗКС.").top
+    assert top is not None
+    assert top.code == "S83.5"
