@@ -79,11 +79,18 @@ def _apply(tokens: list[Token], found: list[Replacement], source: str | None) ->
 
 
 def _typed_name(draft: Draft, replacement: Replacement) -> bool:
+    """A capitalised word inside a sentence: after a word, or after an opening bracket or
+    quote, a comma or a dash («(Коллеса)», «, Бейкера»); after a colon a capital starts an
+    item («мать: Гипертоническая болезнь»)."""
     if replacement.start == 0 or replacement.end - replacement.start != 1:
         return False
     word = draft.tokens[replacement.start].text
     before = draft.tokens[replacement.start - 1]
-    return before.kind == "word" and word[:1].isupper() and word[1:].islower()
+    inside = before.kind == "word" or (before.kind == "punct" and before.text in _INSIDE)
+    return inside and word[:1].isupper() and word[1:].islower()
+
+
+_INSIDE = frozenset({"(", "[", "«", '"', ",", "—", "–"})
 
 
 def _admitted(draft: Draft, gate: EvidenceGate, found: list[Replacement]) -> list[Replacement]:

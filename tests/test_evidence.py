@@ -131,10 +131,23 @@ def test_written_radiology_conclusions_keep_their_words() -> None:
     assert len(changed) <= 1, changed
 
 
-def test_a_typed_eponym_is_no_misspelt_common_word() -> None:
-    typed = postprocess("Перелом лучевой кости по типу Коллеса со смещением.")
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Перелом лучевой кости по типу Коллеса со смещением.",
+        "Перелом лучевой кости в типичном месте (Коллеса) со смещением.",
+        "Перелом дистального метаэпифиза, Коллеса, со смещением.",
+    ],
+)
+def test_a_typed_eponym_is_no_misspelt_common_word(written: str) -> None:
+    typed = postprocess(written)
     assert "Коллеса" in typed.text
     assert [w.reason for w in typed.withheld if w.raw == "Коллеса"] == ["proper_name"]
+
+
+def test_after_a_colon_a_capitalised_typo_is_still_a_typo() -> None:
+    typed = postprocess("Наследственность: мать: Гипертонческая болезнь.")
+    assert "Гипертоническая болезнь" in typed.text
 
 
 def test_a_preposition_before_a_number_is_never_swallowed_by_a_join() -> None:
