@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from structuring.icd10 import IcdSuggestion, suggest_icd10
+from structuring.icd10_spelling import spelled
 
 EVAL_SET = Path(__file__).resolve().parent / "data" / "icd10_eval.jsonl"
 BLIND_SET = Path(__file__).resolve().parent / "data" / "icd10_blind.jsonl"
@@ -97,7 +98,7 @@ def evaluate(cases: list[Case], verbose: bool = False) -> dict[str, float]:
     """Shares over ``cases``: top-1, top-3, abstentions, wrong top-1 with confidence ≥ 0.8."""
     top1 = top3 = abstained = confident_wrong = 0
     for case in cases:
-        suggestion = suggest_icd10(case.conclusion, case.modality)
+        suggestion = suggest_icd10(spelled(case.conclusion), case.modality)
         top = suggestion.top
         right = _top1_right(case, suggestion)
         top1 += right

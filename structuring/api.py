@@ -6,6 +6,7 @@ from semd_templates import get_template
 from structuring.context import SemdContext
 from structuring.fhir import to_fhir
 from structuring.icd10_index import icd10_index
+from structuring.icd10_spelling import spelled
 from structuring.pipeline import TemplateUndetectedError, live_fields, structure
 from structuring.report import StructuredReport
 from structuring.semd_builder import SemdContentError, build_semd
@@ -30,9 +31,11 @@ __all__ = [
 
 def warm_up() -> None:
     """Build what the first document would otherwise wait for (e.g. at server start): the
-    XSD and schematron, and the МКБ-10 index (about a second of lemmatising)."""
+    XSD and schematron, the МКБ-10 index (about a second of lemmatising) and the general
+    vocabulary its spelled reading uses."""
     _warm_up_validation()
     icd10_index()
+    spelled("Заключение: без патологии.")
 
 
 def report_json(report: StructuredReport) -> dict[str, object]:

@@ -11,6 +11,7 @@ from structuring.contrast import contrast_used
 from structuring.dose import extract_dose_msv
 from structuring.events import CommandEvent
 from structuring.icd10 import suggest_icd10
+from structuring.icd10_spelling import spelled
 from structuring.laterality import extract_laterality
 from structuring.measurements import extract_measurements
 from structuring.report import Coded, Icd10, Icd10Candidate, StructuredReport
@@ -88,7 +89,7 @@ def _build_report(
     *,
     head: str,
 ) -> StructuredReport:
-    suggestion = suggest_icd10(sections.conclusion, modality)
+    suggestion = suggest_icd10(spelled(sections.conclusion), modality)
     icd = suggestion.top
     report = StructuredReport(
         template_id=template.id,
