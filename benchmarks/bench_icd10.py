@@ -24,6 +24,9 @@ all held out, written after the changes made on blind4's tuning half and never r
 private centre, district hospital on call, oncology centre; 24 normal) is split odd/even and
 was scored before its tuning half was read.
 
+Each conclusion is coded as the structuring pipeline codes it: read spelled
+(`structuring.icd10_spelling`; typing errors: `bench_icd10_typos`).
+
     .venv/bin/python -m benchmarks.bench_icd10 [--dev] [--fit] [--verbose]
 """
 
