@@ -232,7 +232,9 @@ def postprocess(
     policy = evidence or (EvidencePolicy(acoustic=True) if words else TEXT)
     draft = Compose(stages)(Draft(tokens, vocabulary, user_lexicon, policy, section=open_section))
     return PostprocessResult(
-        text=render(draft.tokens, sentence_start=sentence_start) if stages else text,
+        text=render(draft.tokens, sentence_start=sentence_start, written_case=not policy.acoustic)
+        if stages
+        else text,
         raw=text,
         corrections=draft.corrections,
         commands=draft.commands,

@@ -154,3 +154,10 @@ def test_a_preposition_before_a_number_is_never_swallowed_by_a_join() -> None:
     said = "позвоночный канал на этом уровне сужин до 8 мм"
     words = [(w, 0.5) for w in said.split()]
     assert "до 8 мм" in postprocess(said, template_id="mri_spine", words=words).text
+
+
+def test_typed_text_keeps_its_case_after_a_typed_full_stop() -> None:
+    typed = postprocess("Сопут. заболевания: хр. гастрит, о. панкреатит в анамнезе.")
+    assert typed.text == "Сопут. заболевания: хр. гастрит, о. панкреатит в анамнезе."
+    spoken = postprocess("очаг в правом лёгком точка в левом лёгком без изменений")
+    assert ". В левом лёгком" in spoken.text

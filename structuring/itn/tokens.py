@@ -128,11 +128,13 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def render(tokens: list[Token], *, sentence_start: bool = True) -> str:
+def render(tokens: list[Token], *, sentence_start: bool = True, written_case: bool = False) -> str:
     """Join tokens with Russian spacing; capitalise sentence, line and section starts.
 
     ``sentence_start=False`` leaves the first word alone (a streaming final that continues
-    the previous one mid-sentence).
+    the previous one mid-sentence). ``written_case``: typed text keeps its writer's case after
+    a full stop it was typed with («хр. гастрит», «мед. карте» are abbreviations, not sentence
+    ends); a spoken «точка» still starts a sentence.
     """
     parts: list[str] = []
     capitalise_next = sentence_start
@@ -145,8 +147,10 @@ def render(tokens: list[Token], *, sentence_start: bool = True) -> str:
             if capitalise_next:
                 text = _capitalised(text)
             capitalise_next = False
-        elif token.kind == "break" or token.text in SENTENCE_END or token.header:
+        elif token.kind == "break" or token.header:
             capitalise_next = True
+        elif token.text in SENTENCE_END:
+            capitalise_next = token.dictated or not written_case
         if parts and previous is not None:
             glued = (
                 token.kind == "break"
