@@ -125,7 +125,7 @@ def fit_calibration(cases: list[Case]) -> dict[str, float]:
     """Logistic fit of «top-1 right» on (score, margin) over the retrieved top-1s of ``cases``."""
     samples: list[tuple[float, float, float]] = []
     for case in cases:
-        candidates = suggest_icd10(case.conclusion, case.modality).candidates
+        candidates = suggest_icd10(spelled(case.conclusion), case.modality).candidates
         if candidates and candidates[0].source != "examination":
             top = candidates[0]
             samples.append((top.score, top.margin, float(top.code in case.expected)))

@@ -128,8 +128,13 @@ class _Match:
     suspected: bool
 
 
-def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_Match]:
+def _best_matches(
+    conclusion_clauses: list[Clause], texts: list[str]
+) -> tuple[list[_Match], list[str | None]]:
+    """The codes retrieved, best first; and the category each clause by itself names best
+    (None when it names none)."""
     index = icd10_index()
+    topics: list[str | None] = []
     best: dict[str, _Match] = {}
 
     def offer(hits: list[Hit], factor: float, text: str, suspected: bool) -> None:
@@ -143,6 +148,7 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
     for clause, text in zip(conclusion_clauses, texts, strict=True):
         query = index.query(clause.lemmas)
         hits = index.search(query)
+        topics.append(_category(hits[0].code) if hits else None)
         # A primary tumour named by a clause of its own: not a metastasis' words read as a
         # cancer of its organ («метастатическое поражение печени» is no C22.9).
         primary = primary or (
@@ -204,7 +210,8 @@ def _best_matches(conclusion_clauses: list[Clause], texts: list[str]) -> list[_M
         for code, m in best.items():
             if _category(code) in SECONDARY_MALIGNANT:
                 best[code] = replace(m, score=m.score * SECONDARY_FACTOR)
-    return sorted(best.values(), key=lambda m: (-m.score, len(m.hit.code), m.hit.code))
+    ranked = sorted(best.values(), key=lambda m: (-m.score, len(m.hit.code), m.hit.code))
+    return ranked, topics
 
 
 def _primary_malignant(code: str) -> bool:
@@ -261,7 +268,10 @@ def _candidates(matches: list[_Match]) -> list[IcdCandidate]:
 
 
 def _subdivided(
-    candidates: list[IcdCandidate], parsed: list[Clause], texts: list[str]
+    candidates: list[IcdCandidate],
+    parsed: list[Clause],
+    texts: list[str],
+    about: list[str | None],
 ) -> list[IcdCandidate]:
     """Categories replaced by the subdivision a coder would enter (``icd10_leaf``); a code
     already listed is not listed twice. A subdivision's words count where its finding is said
@@ -271,7 +281,6 @@ def _subdivided(
     names = nsi.mkb10()
     index = icd10_index()
     order = [w for clause in parsed for w in clause.lemmas]
-    about = [_clause_category(clause.lemmas) for clause in parsed]
     result: list[IcdCandidate] = []
     for retrieved in candidates:
         candidate = retrieved
@@ -298,15 +307,6 @@ def _subdivided(
         if all(candidate.code != kept.code for kept in result):
             result.append(candidate)
     return result
-
-
-def _clause_category(words: tuple[str, ...]) -> str | None:
-    """The category a clause by itself names best, None when it names none."""
-    if not words:
-        return None
-    index = icd10_index()
-    hits = index.search(index.query(words))
-    return _category(hits[0].code) if hits else None
 
 
 def _first_said_first(candidates: list[IcdCandidate], order: list[str]) -> list[IcdCandidate]:
@@ -370,7 +370,8 @@ def suggest_icd10(conclusion: str, modality: str = "") -> IcdSuggestion:
         return IcdSuggestion((), abstained=True)
     threshold = calibration().abstain_below
     order = [w for clause in parsed for w in clause.lemmas]
-    candidates = _subdivided(_candidates(_best_matches(parsed, texts)), parsed, texts)
+    matches, about = _best_matches(parsed, texts)
+    candidates = _subdivided(_candidates(matches), parsed, texts, about)
     candidates = _distinct(_first_said_first(candidates, order))[:TOP_K]
     confident = bool(candidates) and candidates[0].confidence >= threshold
     normal = [text for clause, text in zip(parsed, texts, strict=True) if clause.normal]
