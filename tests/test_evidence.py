@@ -67,6 +67,19 @@ def test_a_word_heard_clearly_is_not_rewritten() -> None:
     assert [w.reason for w in result.withheld] == ["heard_clearly"]
 
 
+def test_an_adjective_ending_is_agreed_with_its_noun_however_sure_the_recogniser_was() -> None:
+    # an unstressed ending is a reduced vowel: Whisper is as sure of a wrong one as a right one
+    assert _spoken("правосторонний травматические пневмоторакс", p=0.99) == (
+        "правосторонний травматический пневмоторакс"
+    )
+    assert _spoken("полнослойной разрыв сухожилия", p=0.99) == "полнослойный разрыв сухожилия"
+    # a noun heard clearly keeps its case; adjectives that agree stay as they are
+    assert _spoken("в передней крестообразной связки", p=0.99) == (
+        "в передней крестообразной связки"
+    )
+    assert _spoken("правого и левого желудочков", p=0.99) == "правого и левого желудочков"
+
+
 def test_meaning_changes_are_recognised() -> None:
     assert changes_meaning("дообследования", "обследования")
     assert changes_meaning("обследования", "дообследования")

@@ -9,7 +9,9 @@ module decides. A candidate is admitted when:
   medical lexicon, the dictionaries, or a known prefix before a valid word: «дообследование»,
   «криолечение»), the change is a *real-word* change, admitted only on acoustic evidence;
 * **acoustic** — for a real-word change, the recogniser must have been unsure of a replaced word
-  (its probability at most :attr:`EvidencePolicy.unsure_below`): a word heard clearly is kept;
+  (its probability at most :attr:`EvidencePolicy.unsure_below`): a word heard clearly is kept —
+  except an adjective's ending made to agree with its noun: an unstressed ending is a reduced
+  vowel, and the recogniser is as sure of a wrong one as of a right one;
 * **typing** — text without acoustic evidence (``semdict postprocess``, ``/v1/text/postprocess``)
   is written, not heard: only non-words are corrected there, and only as a typist errs (a few
   edits, one word split or joined by a missing or extra space), never by sound alone.
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
+from vocabularies.lexicon import morphology
 from vocabularies.phonetic import phonetic_key
 from vocabularies.rules import word_rules
 
@@ -138,7 +141,7 @@ class EvidenceGate:
         if real_word:
             if not self.policy.acoustic:
                 return "valid_word"
-            if not self._unsure(candidate):
+            if not self._unsure(candidate) and not _adjective_ending_only(candidate):
                 return "heard_clearly"
             return None
         if not self.policy.acoustic:
@@ -187,6 +190,28 @@ class EvidenceGate:
             if _fold(left)[-1] in _LINKING_VOWELS or _fold(right)[0] in _VOWELS:
                 return "compound"
         return None if all(self._valid(p) for p in parts) else "split_part_unknown"
+
+
+def _adjective_ending_only(candidate: Candidate) -> bool:
+    """Whether the change only inflects adjectives («травматические пневмоторакс» →
+    «травматический»): each changed word becomes an adjective form of its own lexeme."""
+    new_words = candidate.text.split()
+    if len(new_words) != len(candidate.raw_words):
+        return False
+    changed = [
+        (_fold(old), _fold(new))
+        for old, new in zip(candidate.raw_words, new_words, strict=True)
+        if _fold(old) != _fold(new)
+    ]
+    return bool(changed) and all(_inflects_adjective(old, new) for old, new in changed)
+
+
+def _inflects_adjective(old: str, new: str) -> bool:
+    parses = morphology().parse(new)
+    if not parses or not {"ADJF", "ADJS"} & parses[0].tag.grammemes:
+        return False
+    lemmas = {p.normal_form for p in morphology().parse(old)}
+    return parses[0].normal_form in lemmas or any(p.normal_form in lemmas for p in parses)
 
 
 _ENDING = 4
