@@ -22,7 +22,11 @@ like the first two and was scored before its tuning half was read. ``icd10_blind
 all held out, written after the changes made on blind4's tuning half and never read.
 ``icd10_blind6.jsonl`` (160 by a seventh author writing as four hands: university clinic,
 private centre, district hospital on call, oncology centre; 24 normal) is split odd/even and
-was scored before its tuning half was read.
+was scored before its tuning half was read. ``icd10_blind7.jsonl`` (160 by an eighth author:
+children's hospital, cardiovascular centre, trauma centre, TB dispensary, mammography and
+gynaecology ultrasound; 15 normal) is split odd/even, and ``icd10_blind8.jsonl`` (120 by a ninth
+author: night emergency CT, a private MRI clinic, a district hospital; 12 normal) is all held
+out; both were scored on the engine of 2026-12-01 before anything in them was read.
 
 Each conclusion is coded as the structuring pipeline codes it: read spelled
 (`structuring.icd10_spelling`; typing errors: `bench_icd10_typos`).
@@ -49,6 +53,8 @@ BLIND3_SET = Path(__file__).resolve().parent / "data" / "icd10_blind3.jsonl"
 BLIND4_SET = Path(__file__).resolve().parent / "data" / "icd10_blind4.jsonl"
 BLIND5_SET = Path(__file__).resolve().parent / "data" / "icd10_blind5.jsonl"
 BLIND6_SET = Path(__file__).resolve().parent / "data" / "icd10_blind6.jsonl"
+BLIND7_SET = Path(__file__).resolve().parent / "data" / "icd10_blind7.jsonl"
+BLIND8_SET = Path(__file__).resolve().parent / "data" / "icd10_blind8.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -176,6 +182,7 @@ def main() -> None:
         ("blind2", BLIND2_SET),
         ("blind4", BLIND4_SET),
         ("blind6", BLIND6_SET),
+        ("blind7", BLIND7_SET),
     )
     for name, path in split_sets:
         for split in ("tune", "holdout"):
@@ -184,7 +191,11 @@ def main() -> None:
             cases = load_eval(split, path)
             _print(f"{name}-{split}", evaluate(cases, verbose))
             held_out += cases if split == "holdout" else []
-    for name, path in (("blind3", BLIND3_SET), ("blind5", BLIND5_SET)):
+    for name, path in (
+        ("blind3", BLIND3_SET),
+        ("blind5", BLIND5_SET),
+        ("blind8", BLIND8_SET),
+    ):
         cases = load_eval("holdout", path)
         _print(f"{name}-holdout", evaluate(cases))
         held_out += cases
