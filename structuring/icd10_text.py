@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -130,9 +130,12 @@ def lemmas(text: str) -> list[str]:
     form followed by its fused lemma («верхне-наружного» is also «верхненаружный», as МКБ-10
     writes it)."""
     # Each fused lemma right after its parts, so that what negation cuts off it cuts off too.
+    # Not two names («Легга-Кальве-Пертеса»): an eponym is no combining form, and a doctor
+    # joins its names with a hyphen, a dash or a space.
     fused = {
         match.end(): lemma(_fold(match[1] + match[2]))
         for match in _COMBINING_HYPHEN_RE.finditer(text)
+        if not match[2][:1].isupper()
     }
     found: list[str] = []
     for match in _WORD_RE.finditer(text):
@@ -430,4 +433,37 @@ def read_conclusion(text: str) -> tuple[list[Clause], list[str]]:
         )
         for i, part in enumerate(texts)
     ]
-    return parsed, texts
+    return _negated_lists(parsed, texts), texts
+
+
+def _negated_lists(parsed: list[Clause], texts: list[str]) -> list[Clause]:
+    """«Очаговых изменений, признаков кровоизлияния не выявлено»: a negation after a list
+    negates each item of it — an item in the genitive with no predicate of its own is the
+    negation's object, not a finding (a finding is said in the nominative: «Киста почки,
+    конкрементов не выявлено»)."""
+    result = list(parsed)
+    for i in range(len(result) - 2, -1, -1):
+        clause, following = result[i], result[i + 1]
+        if (
+            following.negated
+            and following.sentence == clause.sentence
+            and following.detail == clause.detail
+            and not clause.negated
+            and not clause.normal
+            and _genitive_object(texts[i])
+        ):
+            result[i] = replace(clause, lemmas=(), negated=True, ruled_out=clause.lemmas)
+    return result
+
+
+def _genitive_object(text: str) -> bool:
+    """The clause's first noun can only be a genitive («изменений», «очагов», «признаков»)."""
+    for word in _WORD_RE.findall(text):
+        parses = _morph().parse(_fold(word))
+        if not any(p.tag.POS == "NOUN" for p in parses[:1]):
+            continue
+        if not _morph().word_is_known(_fold(word)):
+            return False  # a guessed parse («туберкулема») is no evidence of a case
+        cases = {p.tag.case for p in parses if p.tag.POS == "NOUN"}
+        return cases == {"gent"}
+    return False

@@ -189,3 +189,20 @@ def test_a_structure_stated_intact_is_normal_but_an_intact_attribute_is_not() ->
     top = suggest_icd10("Полнослойный разрыв ПКС при интактной ЗКС.").top
     assert top is not None
     assert top.code == "S83.5"
+
+
+def test_a_negation_after_a_list_negates_each_genitive_item_but_no_finding() -> None:
+    parsed, _ = read_conclusion("Инфильтративных изменений, жидкости в плевральных полостях нет.")
+    assert all(clause.negated for clause in parsed)
+    assert all(not clause.lemmas for clause in parsed)
+    parsed, _ = read_conclusion("Камень левой почки, расширения чашечек не выявлено.")
+    assert [clause.negated for clause in parsed] == [False, True]
+    top = suggest_icd10("Камень левой почки, расширения чашечек не выявлено.").top
+    assert top is not None
+    assert top.code.startswith("N20")
+
+
+def test_an_eponym_of_several_names_is_read_however_its_names_are_joined() -> None:
+    joined = ("Легга-Кальве-Пертеса", "Легга–Кальве–Пертеса", "Легга Кальве Пертеса")
+    assert len({tuple(lemmas(name)) for name in joined}) == 1
+    assert lemmas("верхне-наружный")[-1] == "верхненаружный"
