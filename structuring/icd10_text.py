@@ -138,15 +138,46 @@ def lemmas(text: str) -> list[str]:
         if not match[2][:1].isupper()
     }
     found: list[str] = []
+    previous = ""
     for match in _WORD_RE.finditer(text):
         word = _fold(match[0])
         truncated = _TRUNCATED_RE.match(text, match.end()) or (
             len(word) == 1 and text.startswith(".", match.end())
         )
-        found.append(_completed(word) if truncated and _CYRILLIC_RE.search(word) else lemma(word))
+        if truncated and _CYRILLIC_RE.search(word):
+            found.append(_completed(word))
+        else:
+            found.append(_agreeing_lemma(previous, word) or lemma(word))
+        previous = word
         if match.end() in fused:
             found.append(fused[match.end()])
     return found
+
+
+@lru_cache(maxsize=65536)
+def _agreeing_lemma(adjective: str, noun: str) -> str | None:
+    """The noun's lemma its adjective decides: «молочная железа» is a gland («железа»), not
+    the genitive of iron («железо»), which pymorphy3 ranks first. None when the word before
+    is no adjective, the noun has one lemma anyway, or the names never use the agreeing one."""
+    if not (_CYRILLIC_RE.search(adjective) and _CYRILLIC_RE.search(noun)):
+        return None
+    nouns = [p for p in _morph().parse(noun) if p.tag.POS == "NOUN"]
+    if len({p.normal_form for p in nouns}) < 2:
+        return None
+    adjectives = [p for p in _morph().parse(adjective) if p.tag.POS == "ADJF"]
+    agreeing = {
+        str(n.normal_form).replace("ё", "е")
+        for n in nouns
+        for a in adjectives
+        if a.tag.case == n.tag.case
+        and a.tag.number == n.tag.number
+        and (n.tag.number == "plur" or a.tag.gender == n.tag.gender)
+    }
+    if len(agreeing) != 1:
+        return None
+    chosen = next(iter(agreeing))
+    # only a lemma the names use: the names' own readings stay what they were («мыщелка»)
+    return chosen if _name_vocabulary().get(chosen, 0) else None
 
 
 @lru_cache(maxsize=4096)

@@ -206,3 +206,12 @@ def test_an_eponym_of_several_names_is_read_however_its_names_are_joined() -> No
     joined = ("Легга-Кальве-Пертеса", "Легга–Кальве–Пертеса", "Легга Кальве Пертеса")
     assert len({tuple(lemmas(name)) for name in joined}) == 1
     assert lemmas("верхне-наружный")[-1] == "верхненаружный"
+
+
+def test_an_adjective_decides_its_nouns_lemma() -> None:
+    # «железа» after a feminine adjective is the gland, not the genitive of iron
+    assert lemmas("Щитовидная железа увеличена")[1] == "железа"
+    assert lemmas("недостаточность железа")[1] == "железо"
+    top = suggest_icd10("Гипоэхогенное образование левой МЖ 9 мм.").top
+    assert top is not None
+    assert top.code == "N63"
