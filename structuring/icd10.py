@@ -33,8 +33,9 @@ RETRIEVED = 8
 CLAUSE_POSITION_FACTORS = (1.0, 0.9, 0.8)
 # A clause whose best name is this much said states a diagnosis: later findings rank after it.
 FULL_COVERAGE = 0.8
-# A symptom or finding of chapter R («увеличение лимфатических узлов») is not coded as the main
-# diagnosis when the conclusion names a disease (the coding rule for chapter R).
+# A symptom or finding of chapter R («увеличение лимфатических узлов»), or a consequence such as
+# hydrocephalus or a joint effusion, is not coded as the main diagnosis when the conclusion
+# names a disease (the coding rule for chapter R and for manifestations).
 SYMPTOM_CHAPTER = "R"
 SYMPTOM_FACTOR = 0.75
 # The category is clear but not its subdivision: say so rather than claim ≥ 0.8.
@@ -199,12 +200,12 @@ def _best_matches(
             suspected,
         )
     diagnosed = any(
-        m.hit.name_coverage >= FULL_COVERAGE and not m.hit.code.startswith(SYMPTOM_CHAPTER)
+        m.hit.name_coverage >= FULL_COVERAGE and not _manifestation(m.hit.code)
         for m in best.values()
     )
     if diagnosed:
         for code, m in best.items():
-            if code.startswith(SYMPTOM_CHAPTER):
+            if _manifestation(code):
                 best[code] = replace(m, score=m.score * SYMPTOM_FACTOR)
     if primary:
         for code, m in best.items():
@@ -212,6 +213,13 @@ def _best_matches(
                 best[code] = replace(m, score=m.score * SECONDARY_FACTOR)
     ranked = sorted(best.values(), key=lambda m: (-m.score, len(m.hit.code), m.hit.code))
     return ranked, topics
+
+
+def _manifestation(code: str) -> bool:
+    """A symptom or finding (chapter R) or a consequence coded only when no disease explains
+    it (``manifestations`` in the cues: hydrocephalus, joint effusion, portal hypertension…)."""
+    manifestations: list[str] = cues()["manifestations"]
+    return code.startswith((SYMPTOM_CHAPTER, *manifestations))
 
 
 def _primary_malignant(code: str) -> bool:

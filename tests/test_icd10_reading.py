@@ -215,3 +215,12 @@ def test_an_adjective_decides_its_nouns_lemma() -> None:
     top = suggest_icd10("Гипоэхогенное образование левой МЖ 9 мм.").top
     assert top is not None
     assert top.code == "N63"
+
+
+def test_a_consequence_is_coded_after_the_disease_that_explains_it() -> None:
+    top = suggest_icd10("Цирроз печени, портальная гипертензия, спленомегалия.").top
+    assert top is not None
+    assert top.code.startswith("K74")
+    top = suggest_icd10("Портальная гипертензия: расширение воротной вены до 16 мм.").top
+    assert top is not None
+    assert top.code == "K76.6"
