@@ -27,6 +27,9 @@ children's hospital, cardiovascular centre, trauma centre, TB dispensary, mammog
 gynaecology ultrasound; 15 normal) is split odd/even, and ``icd10_blind8.jsonl`` (120 by a ninth
 author: night emergency CT, a private MRI clinic, a district hospital; 12 normal) is all held
 out; both were scored on the engine of 2026-12-01 before anything in them was read.
+``icd10_blind9.jsonl`` (160 by a tenth author writing as five specialists: gastroenterology,
+urology, ENT and maxillofacial, endocrinology, rheumatology and orthopaedics; 16 normal) is
+split odd/even and was scored before its tuning half was read.
 
 Each conclusion is coded as the structuring pipeline codes it: read spelled
 (`structuring.icd10_spelling`; typing errors: `bench_icd10_typos`).
@@ -55,6 +58,7 @@ BLIND5_SET = Path(__file__).resolve().parent / "data" / "icd10_blind5.jsonl"
 BLIND6_SET = Path(__file__).resolve().parent / "data" / "icd10_blind6.jsonl"
 BLIND7_SET = Path(__file__).resolve().parent / "data" / "icd10_blind7.jsonl"
 BLIND8_SET = Path(__file__).resolve().parent / "data" / "icd10_blind8.jsonl"
+BLIND9_SET = Path(__file__).resolve().parent / "data" / "icd10_blind9.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -183,6 +187,7 @@ def main() -> None:
         ("blind4", BLIND4_SET),
         ("blind6", BLIND6_SET),
         ("blind7", BLIND7_SET),
+        ("blind9", BLIND9_SET),
     )
     for name, path in split_sets:
         for split in ("tune", "holdout"):
