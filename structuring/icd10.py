@@ -383,8 +383,11 @@ def suggest_icd10(conclusion: str, modality: str = "") -> IcdSuggestion:
     candidates = _distinct(_first_said_first(candidates, order))[:TOP_K]
     confident = bool(candidates) and candidates[0].confidence >= threshold
     normal = [text for clause, text in zip(parsed, texts, strict=True) if clause.normal]
-    # Every clause negated its findings («пневмонии не выявлено, очагов нет»): a normal study.
-    if all(clause.negated for clause in parsed):
+    # Every clause negated its findings («пневмонии не выявлено, очагов нет»), or several did
+    # and the rest names nothing the classification knows («ОПТГ: … не выявлено»): normal.
+    if all(clause.negated for clause in parsed) or (
+        not candidates and sum(clause.negated for clause in parsed) >= 2
+    ):
         normal = normal or texts[:1]
     if not confident and normal:
         ruled_out = [w for clause in parsed for w in clause.ruled_out]

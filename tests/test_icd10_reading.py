@@ -224,3 +224,12 @@ def test_a_consequence_is_coded_after_the_disease_that_explains_it() -> None:
     top = suggest_icd10("Портальная гипертензия: расширение воротной вены до 16 мм.").top
     assert top is not None
     assert top.code == "K76.6"
+
+
+def test_a_study_that_rules_out_several_things_and_names_nothing_else_is_normal() -> None:
+    conclusion = "УЗИ почек: конкрементов не выявлено, ЧЛС не расширена. Объем 120 мл."
+    suggestion = suggest_icd10(conclusion, "УЗИ")
+    assert suggestion.top is not None
+    assert suggestion.top.source == "examination"
+    # one negation beside a finding the index does not know is no normal study
+    assert suggest_icd10("Образование хрящевой плотности, жидкости нет.").top is None
