@@ -29,7 +29,9 @@ author: night emergency CT, a private MRI clinic, a district hospital; 12 normal
 out; both were scored on the engine of 2026-12-01 before anything in them was read.
 ``icd10_blind9.jsonl`` (160 by a tenth author writing as five specialists: gastroenterology,
 urology, ENT and maxillofacial, endocrinology, rheumatology and orthopaedics; 16 normal) is
-split odd/even and was scored before its tuning half was read.
+split odd/even and was scored before its tuning half was read. ``icd10_blind10.jsonl`` (120
+by an eleventh author: a regional hospital, a city polyclinic with screening, a multidisciplinary
+hospital's CT/MRI on call; 21 normal) is all held out, written last and never read.
 
 Each conclusion is coded as the structuring pipeline codes it: read spelled
 (`structuring.icd10_spelling`; typing errors: `bench_icd10_typos`).
@@ -59,6 +61,7 @@ BLIND6_SET = Path(__file__).resolve().parent / "data" / "icd10_blind6.jsonl"
 BLIND7_SET = Path(__file__).resolve().parent / "data" / "icd10_blind7.jsonl"
 BLIND8_SET = Path(__file__).resolve().parent / "data" / "icd10_blind8.jsonl"
 BLIND9_SET = Path(__file__).resolve().parent / "data" / "icd10_blind9.jsonl"
+BLIND10_SET = Path(__file__).resolve().parent / "data" / "icd10_blind10.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -200,6 +203,7 @@ def main() -> None:
         ("blind3", BLIND3_SET),
         ("blind5", BLIND5_SET),
         ("blind8", BLIND8_SET),
+        ("blind10", BLIND10_SET),
     ):
         cases = load_eval("holdout", path)
         _print(f"{name}-holdout", evaluate(cases))
