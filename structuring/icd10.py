@@ -19,9 +19,10 @@ from itertools import pairwise
 from typing import Literal
 
 from semd_templates import nsi
+from structuring.icd10_clauses import Clause, read_conclusion
 from structuring.icd10_index import Hit, icd10_index
 from structuring.icd10_leaf import first_said, leaf
-from structuring.icd10_text import Clause, cues, data_text, read_conclusion
+from structuring.icd10_text import cues, data_text
 
 Source = Literal["classification_name", "radiology_phrasing", "examination"]
 

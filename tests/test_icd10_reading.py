@@ -4,8 +4,16 @@ Conclusions written for these tests, not taken from any evaluation set."""
 
 import pytest
 
-from structuring.icd10 import suggest_icd10
-from structuring.icd10_text import lemma, lemmas, read_conclusion
+from structuring.icd10 import IcdCandidate, suggest_icd10
+from structuring.icd10_clauses import read_conclusion
+from structuring.icd10_text import lemma, lemmas
+
+
+def _top(conclusion: str, modality: str = "") -> IcdCandidate:
+    """The proposed code; failing the test when none is proposed."""
+    top = suggest_icd10(conclusion, modality).top
+    assert top is not None
+    return top
 
 
 @pytest.mark.parametrize(
@@ -17,8 +25,7 @@ def test_a_reading_the_classification_uses_wins(word: str, expected: str) -> Non
 
 
 def test_an_aneurysm_in_the_genitive_meets_its_name() -> None:
-    top = suggest_icd10("КТ-признаки аневризмы брюшного отдела аорты до 48 мм.").top
-    assert top is not None
+    top = _top("КТ-признаки аневризмы брюшного отдела аорты до 48 мм.")
     assert top.code == "I71.4"
 
 
@@ -26,16 +33,14 @@ def test_an_abbreviation_with_a_full_stop_does_not_end_the_sentence() -> None:
     parsed, texts = read_conclusion("Хр. панкреатит. Кисты печени.")
     assert texts[0] == "Хр. панкреатит"
     assert parsed[1].sentence == 1
-    top = suggest_icd10("Хр. калькулезный холецистит, конкремент 12 мм.").top
-    assert top is not None
+    top = _top("Хр. калькулезный холецистит, конкремент 12 мм.")
     assert top.code == "K80.1"
 
 
 def test_a_question_mark_is_a_suspicion() -> None:
     parsed, _ = read_conclusion("Узловые образования по брюшине — канцероматоз?")
     assert [clause.suspected for clause in parsed] == [False, True]
-    top = suggest_icd10("Узловые образования по брюшине — канцероматоз?").top
-    assert top is not None
+    top = _top("Узловые образования по брюшине — канцероматоз?")
     assert top.code == "C78.6"
     assert top.suspected
 
@@ -50,14 +55,12 @@ def test_a_colon_elaboration_does_not_swallow_the_next_sentence() -> None:
 def test_a_subdivision_is_chosen_on_its_own_findings_words() -> None:
     # «наружные» belongs to the lymph nodes, not to the cervix (C53.1 «наружной части»)
     text = "Рак шейки матки. Увеличены наружные подвздошные лимфоузлы."
-    top = suggest_icd10(text).top
-    assert top is not None
+    top = _top(text)
     assert top.code == "C53.9"
 
 
 def test_a_latin_name_in_brackets_is_a_name() -> None:
-    top = suggest_icd10("Hallux valgus слева.").top
-    assert top is not None
+    top = _top("Hallux valgus слева.")
     assert top.code == "M20.1"
 
 
@@ -76,8 +79,7 @@ def test_the_list_holds_each_family_once() -> None:
     [("КТ", "Z01.6"), ("рентгенография", "Z01.6"), ("УЗИ", "Z01.8"), ("МРТ", "Z01.8")],
 )
 def test_a_normal_studys_code_follows_the_modality(modality: str, code: str) -> None:
-    top = suggest_icd10("Патологических изменений не выявлено.", modality).top
-    assert top is not None
+    top = _top("Патологических изменений не выявлено.", modality)
     assert (top.code, top.source) == (code, "examination")
 
 
@@ -90,16 +92,14 @@ def test_a_normal_studys_code_follows_the_modality(modality: str, code: str) -> 
     ],
 )
 def test_a_named_primary_tumour_leads_its_metastases(conclusion: str, code: str) -> None:
-    top = suggest_icd10(conclusion).top
-    assert top is not None
+    top = _top(conclusion)
     assert top.code == code
 
 
 def test_a_clause_after_a_dash_says_what_the_finding_is() -> None:
     parsed, _ = read_conclusion("Образование левого надпочечника 15 мм — аденома.")
     assert [clause.explains for clause in parsed] == [False, True]
-    top = suggest_icd10("Образование левого надпочечника 15 мм, плотность 5 HU — аденома.").top
-    assert top is not None
+    top = _top("Образование левого надпочечника 15 мм, плотность 5 HU — аденома.")
     assert top.code == "D35.0"
     assert not top.suspected
 
@@ -111,8 +111,7 @@ def test_an_elaboration_is_read_with_what_it_elaborates() -> None:
     assert parsed[1].detail
     assert parsed[1].sentence == parsed[0].sentence
     text = "Дегенеративные изменения поясничного отдела позвоночника: остеохондроз."
-    top = suggest_icd10(text).top
-    assert top is not None
+    top = _top(text)
     assert top.code.startswith("M42")
 
 
@@ -124,16 +123,14 @@ def test_a_truncated_word_is_completed() -> None:
     assert "левый" in words
     _, texts = read_conclusion("ОНМК по ишем. типу в бас. л. СМА. Кровоизлияния нет.")
     assert texts[0] == "ОНМК по ишем. типу в бас. л. СМА"
-    top = suggest_icd10("О. панкреатит, парапанкреатическая жидкость.").top
-    assert top is not None
+    top = _top("О. панкреатит, парапанкреатическая жидкость.")
     assert top.code.startswith("K85")
 
 
 def test_numbers_listed_with_commas_stay_in_their_clause() -> None:
     _, texts = read_conclusion("Переломы 5, 6, 7 ребер справа без смещения.")
     assert texts == ["Переломы 5, 6, 7 ребер справа без смещения"]
-    top = suggest_icd10("Переломы 5, 6, 7 ребер справа без смещения.").top
-    assert top is not None
+    top = _top("Переломы 5, 6, 7 ребер справа без смещения.")
     assert top.code.startswith("S22.4")
 
 
@@ -147,8 +144,7 @@ def test_an_external_cause_is_never_the_main_diagnosis() -> None:
 def test_a_level_heading_belongs_to_its_finding() -> None:
     _, texts = read_conclusion("C5–C6: задняя грыжа диска 5 мм с компрессионной миелопатией.")
     assert texts[0].startswith("C5–C6 задняя грыжа диска")
-    top = suggest_icd10("C5–C6: задняя грыжа диска 5 мм с компрессионной миелопатией.").top
-    assert top is not None
+    top = _top("C5–C6: задняя грыжа диска 5 мм с компрессионной миелопатией.")
     assert top.code == "M50.0"
 
 
@@ -162,11 +158,9 @@ def test_after_findings_alone_a_later_sentence_is_the_diagnosis() -> None:
 
 
 def test_a_bracketed_disease_name_is_a_name_with_its_head_noun() -> None:
-    top = suggest_icd10("Теносиновит де Кервена справа.").top
-    assert top is not None
+    top = _top("Теносиновит де Кервена справа.")
     assert top.code == "M65.4"
-    top = suggest_icd10("Картина болезни Девика.").top
-    assert top is not None
+    top = _top("Картина болезни Девика.")
     assert top.code == "G36.0"
 
 
@@ -181,13 +175,11 @@ def test_a_normal_study_offers_the_observation_code_of_what_it_ruled_out() -> No
 def test_a_structure_stated_intact_is_normal_but_an_intact_attribute_is_not() -> None:
     parsed, _ = read_conclusion("Крестообразные и коллатеральные связки интактны.")
     assert parsed[0].normal
-    top = suggest_icd10("Крестообразные и коллатеральные связки интактны.", "МРТ").top
-    assert top is not None
+    top = _top("Крестообразные и коллатеральные связки интактны.", "МРТ")
     assert top.source == "examination"
     parsed, _ = read_conclusion("Полнослойный разрыв ПКС при интактной ЗКС.")
     assert not parsed[0].normal
-    top = suggest_icd10("Полнослойный разрыв ПКС при интактной ЗКС.").top
-    assert top is not None
+    top = _top("Полнослойный разрыв ПКС при интактной ЗКС.")
     assert top.code == "S83.5"
 
 
@@ -197,8 +189,7 @@ def test_a_negation_after_a_list_negates_each_genitive_item_but_no_finding() -> 
     assert all(not clause.lemmas for clause in parsed)
     parsed, _ = read_conclusion("Камень левой почки, расширения чашечек не выявлено.")
     assert [clause.negated for clause in parsed] == [False, True]
-    top = suggest_icd10("Камень левой почки, расширения чашечек не выявлено.").top
-    assert top is not None
+    top = _top("Камень левой почки, расширения чашечек не выявлено.")
     assert top.code.startswith("N20")
 
 
@@ -212,17 +203,14 @@ def test_an_adjective_decides_its_nouns_lemma() -> None:
     # «железа» after a feminine adjective is the gland, not the genitive of iron
     assert lemmas("Щитовидная железа увеличена")[1] == "железа"
     assert lemmas("недостаточность железа")[1] == "железо"
-    top = suggest_icd10("Гипоэхогенное образование левой МЖ 9 мм.").top
-    assert top is not None
+    top = _top("Гипоэхогенное образование левой МЖ 9 мм.")
     assert top.code == "N63"
 
 
 def test_a_consequence_is_coded_after_the_disease_that_explains_it() -> None:
-    top = suggest_icd10("Цирроз печени, портальная гипертензия, спленомегалия.").top
-    assert top is not None
+    top = _top("Цирроз печени, портальная гипертензия, спленомегалия.")
     assert top.code.startswith("K74")
-    top = suggest_icd10("Портальная гипертензия: расширение воротной вены до 16 мм.").top
-    assert top is not None
+    top = _top("Портальная гипертензия: расширение воротной вены до 16 мм.")
     assert top.code == "K76.6"
 
 

@@ -5,8 +5,9 @@ import pytest
 from semd_templates import nsi
 from structuring.api import report_json, structure
 from structuring.icd10 import calibration, suggest_icd10
+from structuring.icd10_clauses import read_conclusion
 from structuring.icd10_index import name_variants
-from structuring.icd10_text import cues, lemmas, read_conclusion, tsv_rows
+from structuring.icd10_text import cues, lemmas, tsv_rows
 
 
 @pytest.mark.parametrize(

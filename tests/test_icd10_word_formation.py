@@ -1,10 +1,11 @@
 """Word formation and subdivisions in the МКБ-10 retrieval, on conclusions written here."""
 
 from structuring.icd10 import suggest_icd10
+from structuring.icd10_clauses import main_and_detail
 from structuring.icd10_expand import compound_tail, organ_noun, tumour_names, vertebra_region
 from structuring.icd10_index import icd10_index
 from structuring.icd10_leaf import leaf
-from structuring.icd10_text import lemmas, main_and_detail
+from structuring.icd10_text import lemmas
 
 
 def test_compound_adjective_leads_to_its_last_word() -> None:

@@ -211,7 +211,7 @@ def _inflects_adjective(old: str, new: str) -> bool:
     if not parses or not {"ADJF", "ADJS"} & parses[0].tag.grammemes:
         return False
     lemmas = {p.normal_form for p in morphology().parse(old)}
-    return parses[0].normal_form in lemmas or any(p.normal_form in lemmas for p in parses)
+    return any(p.normal_form in lemmas for p in parses)
 
 
 _ENDING = 4
