@@ -20,8 +20,8 @@ from typing import Literal
 
 from semd_templates import nsi
 from structuring.icd10_clauses import Clause, read_conclusion
-from structuring.icd10_index import Hit, icd10_index
-from structuring.icd10_leaf import first_said, leaf
+from structuring.icd10_index import Hit, icd10_index, name_lemmas, vague_words
+from structuring.icd10_leaf import first_said, leaf, own_words_said, unspecified_name
 from structuring.icd10_text import cues, data_text
 
 Source = Literal["classification_name", "radiology_phrasing", "examination"]
@@ -66,6 +66,8 @@ SECONDARY_MALIGNANT = frozenset({"C77", "C78", "C79"})
 UNKNOWN_PRIMARY = frozenset({"C80", "C97"})
 SECONDARY_FACTOR = 0.8
 SECONDARY_WORD = "вторичный"
+# An unspecified code gives way to a specific one of its block scoring at least this share.
+SPECIFIED_RATIO = 0.6
 # Sibling subdivisions this close in confidence are told apart by which is said first.
 SAID_FIRST_TIE = 0.05
 
@@ -147,6 +149,7 @@ def _best_matches(
 
     diagnostic_rank = 0
     primary = False
+    diagnoses: list[bool] = []
     for clause, text in zip(conclusion_clauses, texts, strict=True):
         query = index.query(clause.lemmas)
         hits = index.search(query)
@@ -166,10 +169,16 @@ def _best_matches(
             # A later sentence is a secondary finding after a diagnosis; after findings
             # alone («Чаши Клойбера. Острая тонкокишечная непроходимость.») it is the diagnosis.
             factor *= LATER_SENTENCE_FACTOR
+        if clause.suspected and diagnostic_rank:
+            # «Перелом лодыжки. Разрыв синдесмоза?»: what is stated ranks before a suspicion
+            factor *= SUSPICION_FACTOR
         offer(hits, factor, text, clause.suspected)
         # Only a clause that (nearly) fully names some code counts as an earlier diagnosis
         # («Диффузные изменения поджелудочной железы, хронический панкреатит»).
         diagnostic_rank += any(hit.name_coverage >= FULL_COVERAGE for hit in hits)
+        diagnoses.append(
+            any(h.name_coverage >= FULL_COVERAGE and not _manifestation(h.code) for h in hits[:1])
+        )
     for previous, clause in pairwise(conclusion_clauses):
         # «Образование …, подозрительное на рак», «Инциденталома надпочечника — аденома»: a
         # suspicion or a clause after a dash names what the finding is; the finding is what
@@ -183,6 +192,14 @@ def _best_matches(
                 for c in conclusion_clauses[: clause.position]
                 if c.sentence == clause.sentence and not c.detail
             ] or [previous]
+            if (
+                before == [previous]
+                and previous.sentence != clause.sentence
+                and diagnoses[previous.position]
+            ):
+                # «Перелом латеральной лодыжки. Разрыв синдесмоза?»: a suspicion of its own
+                # after a stated diagnosis is another finding, not what that diagnosis is
+                continue
             context = tuple(w for c in before for w in c.lemmas)
             query = index.query(clause.lemmas, context=context)
             text = ", ".join([*(texts[c.position] for c in before), texts[clause.position]])
@@ -213,7 +230,39 @@ def _best_matches(
             if _category(code) in SECONDARY_MALIGNANT:
                 best[code] = replace(m, score=m.score * SECONDARY_FACTOR)
     ranked = sorted(best.values(), key=lambda m: (-m.score, len(m.hit.code), m.hit.code))
-    return ranked, topics
+    return _specified_first(ranked, conclusion_clauses, texts), topics
+
+
+def _specified_first(
+    ranked: list[_Match], conclusion_clauses: list[Clause], texts: list[str]
+) -> list[_Match]:
+    """A code is entered at its most specific: an unspecified code on top («Гнойный средний
+    отит неуточненный») gives way to a sibling whose name the conclusion says too, with every
+    word it adds, in the same sentence («Хронический гнойный средний отит, эпитимпано-антральная
+    форма»: H66.2), at about its score. Another finding's words do not specify it (as for
+    ``_subdivided``)."""
+    if not ranked or not unspecified_name(ranked[0].hit.code):
+        return ranked
+    top = ranked[0]
+    sentences = {
+        c.sentence for c, t in zip(conclusion_clauses, texts, strict=True) if t in top.clause
+    }
+    said = {w for c in conclusion_clauses if c.sentence in sentences for w in c.lemmas}
+    for m in ranked[1:]:
+        if m.score < top.score * SPECIFIED_RATIO:
+            break
+        code = m.hit.code
+        if (
+            m.hit.name_coverage >= FULL_COVERAGE
+            and not unspecified_name(code)
+            and not top.hit.code.startswith(code)
+            and _category(code) == _category(top.hit.code)
+            and not vague_words() & name_lemmas(nsi.mkb10()[code].name)
+            and own_words_said(code, said)
+        ):
+            rest = [x for x in ranked[1:] if x is not m]
+            return [replace(m, score=top.score), replace(top, score=m.score), *rest]
+    return ranked
 
 
 def _manifestation(code: str) -> bool:

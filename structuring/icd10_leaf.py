@@ -127,3 +127,16 @@ def leaf(code: str, said: Collection[str], index: Index, order: Sequence[str] = 
         )
         return Leaf(ranked[1], ambiguous=False)
     return Leaf(code, ambiguous=False)
+
+
+def unspecified_name(code: str) -> bool:
+    """The code's name says «неуточненный» (I60.9, Q24.9, H66.4 «… средний отит неуточненный»)."""
+    return _UNSPECIFIED in lemmas(nsi.mkb10()[code].name)
+
+
+def own_words_said(code: str, said: Collection[str]) -> bool:
+    """Every word ``code``'s name adds to its category's is said (I60.2 «… из передней
+    соединительной артерии» in «САК. … аневризма передней соединительной артерии»)."""
+    head = code.split(".", 1)[0]
+    own = _own_words(code, head) if head != code else frozenset()
+    return bool(own) and own <= set(said)

@@ -221,3 +221,24 @@ def test_a_study_that_rules_out_several_things_and_names_nothing_else_is_normal(
     assert suggestion.top.source == "examination"
     # one negation beside a finding the index does not know is no normal study
     assert suggest_icd10("Образование хрящевой плотности, жидкости нет.").top is None
+
+
+def test_an_unspecified_code_gives_way_to_the_sibling_its_sentence_specifies() -> None:
+    conclusion = (
+        "Хронический гнойный средний отит слева, эпитимпано-антральная форма с холестеатомой: "
+        "деструкция стенки аттика, эрозия наковальни, мягкотканные массы в антруме. "
+        "Сосцевидный отросток склерозирован."
+    )
+    assert _top(conclusion).code == "H66.2"
+    # another finding's words do not specify it: the outer cervix is no lymph node's
+    conclusion = (
+        "Рак шейки матки с инфильтрацией параметрия. "
+        "Увеличенные наружные подвздошные лимфоузлы — подозрение на метастазы."
+    )
+    assert _top(conclusion).code != "C53.1"
+
+
+def test_a_suspicion_of_its_own_after_a_stated_diagnosis_ranks_after_it() -> None:
+    top = _top("Перелом медиальной лодыжки слева. Разрыв дельтовидной связки?")
+    assert top.code == "S82.5"
+    assert _top("Разрыв дельтовидной связки?").code == "S93.2"
