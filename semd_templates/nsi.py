@@ -59,27 +59,6 @@ def mkb10() -> dict[str, Entry]:
 
 
 @cache
-def mkb10_blocks() -> tuple[tuple[str, str], ...]:
-    """The classification's blocks of categories as (first, last): («Q20», «Q28»), narrowest
-    first, so that the first block holding a category is its own."""
-    reader = csv.DictReader(io.StringIO(_read_gz(_MKB10_FILE)), delimiter=";")
-    blocks = []
-    for row in reader:
-        first, dash, last = (row.get("MKB_CODE") or "").strip().partition("-")
-        if row.get("ACTUAL") == "1" and dash and len(first) == len(last) == 3:
-            blocks.append((first, last))
-    return tuple(sorted(blocks, key=_span))
-
-
-def _span(block: tuple[str, str]) -> int:
-    return _ordinal(block[1]) - _ordinal(block[0])
-
-
-def _ordinal(category: str) -> int:
-    return ord(category[0]) * 100 + int(category[1:])
-
-
-@cache
 def pathologies() -> dict[str, Entry]:
     rows = [row for name in _PATHOLOGY_FILES for row in _fnsi_rows(name)]
     return {

@@ -135,8 +135,8 @@ def unspecified_name(code: str) -> bool:
 
 
 def own_words_said(code: str, said: Collection[str]) -> bool:
-    """Every word ``code``'s name adds to its category's is said (I60.2 «… из передней
-    соединительной артерии» in «САК. … аневризма передней соединительной артерии»)."""
+    """Every word ``code``'s name adds to its category's is said (H66.2 «Хронический
+    эпитимпано-антральный …» in «хронический …, эпитимпано-антральная форма»)."""
     head = code.split(".", 1)[0]
     own = _own_words(code, head) if head != code else frozenset()
     return bool(own) and own <= set(said)
