@@ -211,12 +211,15 @@ def _best_matches(
     if len(statements) > 1:
         words = [w for clause in statements for w in clause.lemmas]
         suspected = any(clause.suspected for clause in statements)
+        whole = index.search(index.query(words))
+        combined = [h for h in whole if h.name_coverage >= FULL_COVERAGE and _combination(h.code)]
         offer(
-            index.search(index.query(words)),
+            [h for h in whole if h not in combined],
             WHOLE_CONCLUSION_FACTOR,
             " ".join(texts),
             suspected,
         )
+        offer(combined, 1.0, " ".join(texts), suspected)
     diagnosed = any(
         m.hit.name_coverage >= FULL_COVERAGE and not _manifestation(m.hit.code)
         for m in best.values()
@@ -263,6 +266,12 @@ def _specified_first(
             rest = [x for x in ranked[1:] if x is not m]
             return [replace(m, score=top.score), replace(top, score=m.score), *rest]
     return ranked
+
+
+def _combination(code: str) -> bool:
+    """A name of one condition with another («… дисков … с радикулопатией», «Камни почек с
+    камнями мочеточника»): what several clauses say together."""
+    return " с " in f" {nsi.mkb10()[code].name.lower()} "
 
 
 def _manifestation(code: str) -> bool:

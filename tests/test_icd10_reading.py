@@ -242,3 +242,17 @@ def test_a_suspicion_of_its_own_after_a_stated_diagnosis_ranks_after_it() -> Non
     top = _top("Перелом медиальной лодыжки слева. Разрыв дельтовидной связки?")
     assert top.code == "S82.5"
     assert _top("Разрыв дельтовидной связки?").code == "S93.2"
+
+
+def test_a_name_of_one_condition_with_another_is_read_over_the_whole_conclusion() -> None:
+    conclusion = (
+        "МР-картина ДДЗП поясничного отдела позвоночника (остеохондроз, спондилоартроз). "
+        "Задняя левосторонняя фораминальная грыжа диска L4–L5 до 5 мм с компрессией левого "
+        "корешка L4. Протрузия диска L3–L4."
+    )
+    assert _top(conclusion).code == "M51.1"
+    conclusion = (
+        "КТ-признаки конкремента средней трети левого мочеточника 7 мм с уретерогидронефрозом "
+        "слева. Мелкие конкременты чашечек обеих почек. МКБ."
+    )
+    assert "N20.2" in [c.code for c in suggest_icd10(conclusion).candidates]
