@@ -212,6 +212,9 @@ def test_a_consequence_is_coded_after_the_disease_that_explains_it() -> None:
     assert top.code.startswith("K74")
     top = _top("Портальная гипертензия: расширение воротной вены до 16 мм.")
     assert top.code == "K76.6"
+    # a compression atelectasis is what the effusion does to the lung
+    top = _top("Правосторонний гидроторакс до уровня 7 ребра, компрессионный ателектаз S10 справа.")
+    assert top.code == "J90"
 
 
 def test_a_study_that_rules_out_several_things_and_names_nothing_else_is_normal() -> None:
