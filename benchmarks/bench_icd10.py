@@ -32,6 +32,10 @@ urology, ENT and maxillofacial, endocrinology, rheumatology and orthopaedics; 16
 split odd/even and was scored before its tuning half was read. ``icd10_blind10.jsonl`` (120
 by an eleventh author: a regional hospital, a city polyclinic with screening, a multidisciplinary
 hospital's CT/MRI on call; 21 normal) is all held out, written last and never read.
+``icd10_blind11.jsonl`` (120 by a twelfth author writing as four doctors: a city hospital's
+ultrasound, a polyclinic and dental X-ray room, an oncology dispensary's CT/MRI, a night
+emergency hospital; 18 normal) is all held out: written in the third session of 2026-12-01
+after that session's changes, scored once, never read.
 
 Each conclusion is coded as the structuring pipeline codes it: read spelled
 (`structuring.icd10_spelling`; typing errors: `bench_icd10_typos`).
@@ -62,6 +66,7 @@ BLIND7_SET = Path(__file__).resolve().parent / "data" / "icd10_blind7.jsonl"
 BLIND8_SET = Path(__file__).resolve().parent / "data" / "icd10_blind8.jsonl"
 BLIND9_SET = Path(__file__).resolve().parent / "data" / "icd10_blind9.jsonl"
 BLIND10_SET = Path(__file__).resolve().parent / "data" / "icd10_blind10.jsonl"
+BLIND11_SET = Path(__file__).resolve().parent / "data" / "icd10_blind11.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -204,6 +209,7 @@ def main() -> None:
         ("blind5", BLIND5_SET),
         ("blind8", BLIND8_SET),
         ("blind10", BLIND10_SET),
+        ("blind11", BLIND11_SET),
     ):
         cases = load_eval("holdout", path)
         _print(f"{name}-holdout", evaluate(cases))
