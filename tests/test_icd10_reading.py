@@ -259,3 +259,12 @@ def test_a_name_of_one_condition_with_another_is_read_over_the_whole_conclusion(
         "слева. Мелкие конкременты чашечек обеих почек. МКБ."
     )
     assert "N20.2" in [c.code for c in suggest_icd10(conclusion).candidates]
+
+
+def test_alternatives_after_the_best_code_may_score_below_its_calibrated_range() -> None:
+    conclusion = "Объемное образование яичника с папиллярными разрастаниями, асцит."
+    suggestion = suggest_icd10(conclusion)
+    assert "C56" in [c.code for c in suggestion.candidates]
+    assert all(c.confidence < 0.45 for c in suggestion.candidates[1:])
+    # nothing is proposed from scores that low alone
+    assert suggest_icd10("Подозрение на образование.").top is None
