@@ -105,6 +105,14 @@ def pcm16_to_float(data: bytes) -> Samples:
     return np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
 
 
+def float_to_pcm16(samples: Samples) -> bytes:
+    """The inverse of :func:`pcm16_to_float`: float32 in [-1, 1] to little-endian PCM16,
+    rounded, so that PCM16 read as floats is sent back bit for bit (a live stream of a
+    recording then decodes exactly what its upload does)."""
+    pcm = np.clip(np.rint(np.asarray(samples, dtype=np.float64) * 32768.0), -32768, 32767)
+    return pcm.astype("<i2").tobytes()
+
+
 class StreamResampler:
     """PCM16 mono at any supported rate → 16 kHz float32, frame by frame (libswresample keeps
     the filter state across frames, so frame boundaries leave no clicks)."""

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from asr.audio import SAMPLE_RATE, Samples
+from asr.audio import SAMPLE_RATE, Samples, float_to_pcm16
 
 MessageHook = Callable[[dict[str, Any]], None]
 
@@ -87,7 +86,7 @@ class StreamResult:
 
 
 def to_pcm16(samples: Samples) -> bytes:
-    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    return float_to_pcm16(samples)
 
 
 class _Link:

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import numpy as np
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from asr.audio import SAMPLE_RATE, Samples
+from asr.audio import SAMPLE_RATE, Samples, float_to_pcm16
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -35,12 +34,12 @@ FLAGS = [
 
 def write_wav(path: Path, samples: Samples) -> Path:
     """16 kHz mono PCM16: what ``--use-file-for-fake-audio-capture`` plays (in a loop)."""
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    pcm = float_to_pcm16(samples)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE)
-        out.writeframes(pcm.tobytes())
+        out.writeframes(pcm)
     return path
 
 

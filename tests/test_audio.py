@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asr.audio import SAMPLE_RATE, AudioError, StreamResampler, load_audio, pcm16_to_float
+from asr.audio import (
+    SAMPLE_RATE,
+    AudioError,
+    StreamResampler,
+    float_to_pcm16,
+    load_audio,
+    pcm16_to_float,
+)
 from tests.conftest import DATA
 
 
@@ -82,3 +89,10 @@ def test_stream_resampler_passes_16k_through_and_refuses_odd_rates() -> None:
         StreamResampler(96000)
     with pytest.raises(AudioError, match="even"):
         StreamResampler(8000)(b"\x00\x01\x02")
+
+
+def test_pcm16_survives_a_round_trip_through_floats() -> None:
+    pcm = np.array([-32768, -32767, -2, -1, 0, 1, 2, 12345, 32766, 32767], dtype="<i2")
+    assert float_to_pcm16(pcm16_to_float(pcm.tobytes())) == pcm.tobytes()
+    clipped = np.frombuffer(float_to_pcm16(np.array([-1.5, 1.0, 1.5], dtype=np.float32)), "<i2")
+    assert clipped.tolist() == [-32768, 32767, 32767]
