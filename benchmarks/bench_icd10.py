@@ -35,7 +35,10 @@ hospital's CT/MRI on call; 21 normal) is all held out, written last and never re
 ``icd10_blind11.jsonl`` (120 by a twelfth author writing as four doctors: a city hospital's
 ultrasound, a polyclinic and dental X-ray room, an oncology dispensary's CT/MRI, a night
 emergency hospital; 18 normal) is all held out: written in the third session of 2026-12-01
-after that session's changes, scored once, never read.
+after that session's changes, scored once, never read. ``icd10_blind12.jsonl`` (160 by a
+thirteenth author writing as four doctors: a vascular and phlebology service, a pulmonology and
+thoracic surgery centre, a neuro MRI department, a city hospital on call; 16 normal) is split
+odd/even and was scored before its tuning half was read (fourth session of 2026-12-01).
 
 Each conclusion is coded as the structuring pipeline codes it: read spelled
 (`structuring.icd10_spelling`; typing errors: `bench_icd10_typos`).
@@ -67,6 +70,7 @@ BLIND8_SET = Path(__file__).resolve().parent / "data" / "icd10_blind8.jsonl"
 BLIND9_SET = Path(__file__).resolve().parent / "data" / "icd10_blind9.jsonl"
 BLIND10_SET = Path(__file__).resolve().parent / "data" / "icd10_blind10.jsonl"
 BLIND11_SET = Path(__file__).resolve().parent / "data" / "icd10_blind11.jsonl"
+BLIND12_SET = Path(__file__).resolve().parent / "data" / "icd10_blind12.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -196,6 +200,7 @@ def main() -> None:
         ("blind6", BLIND6_SET),
         ("blind7", BLIND7_SET),
         ("blind9", BLIND9_SET),
+        ("blind12", BLIND12_SET),
     )
     for name, path in split_sets:
         for split in ("tune", "holdout"):
