@@ -201,7 +201,7 @@ def name_lemmas(text: str) -> frozenset[str]:
 
 _OPTIONAL_RE = re.compile(r"\s*\([^)]*\)")
 # «… без упоминания о …», «… кроме почечной лоханки»: what the code excludes need not be said.
-_EXCLUSION_RE = re.compile(r",?\s+(?:без|кроме|не уточненн\w*)\s+[^,]*")
+_EXCLUSION_RE = re.compile(r",?\s+(?:без|кроме|не уточненн\w*|не приводящ\w*)\s+[^,]*")
 # «… печени и внутрипеченочного желчного протока»: the code covers the first organ alone too
 # (not after an adjective: «Острое и транзиторное расстройство» is one thing).
 _AND_TAIL_RE = re.compile(r"(?<!ый|ий|ой|ое|ая|ее|ые|ие|ых|их|го)\s+и\s+[^,]*$")
@@ -223,16 +223,36 @@ def vague_words() -> frozenset[str]:
 
 
 _RULED_OUT_RE = re.compile(r"\bбез\s+([^,(]*)")
+# «Закупорка … артерий, не приводящие к инфаркту мозга», «Инсульт, не уточненный как
+# кровоизлияние или инфаркт»: the condition the code is not.
+_NOT_LEADING_RE = re.compile(r"\bне\s+(?:приводящ\w*\s+к|уточненн\w*\s+как)\s+([^,(]*)")
+
+
+@cache
+def _anatomy_lemmas() -> frozenset[str]:
+    return frozenset(w for entry in nsi.anatomy().values() for w in lemmas(entry.name))
 
 
 @cache
 def excluded_words(name: str) -> frozenset[str]:
     """Lemmas a name rules out with «без …» («Язва … без кровотечения или прободения» →
-    кровотечение, прободение); «без упоминания о …» only says it was not stated."""
+    кровотечение, прободение); «без упоминания о …» only says it was not stated. And what it
+    says it is not («…, не приводящие к инфаркту мозга» → инфаркт; the organ is not ruled
+    out)."""
     found: set[str] = set()
     for part in _RULED_OUT_RE.findall(name):
         if "упоминани" not in part:
             found |= set(name_lemmas(part)) - _lemma_set("modifiers")
+    return frozenset(found | not_words(name))
+
+
+@cache
+def not_words(name: str) -> frozenset[str]:
+    """What a name says its code is not («не приводящие к инфаркту мозга» → инфаркт): also
+    true of every subdivision of a category so named."""
+    found: set[str] = set()
+    for part in _NOT_LEADING_RE.findall(name):
+        found |= set(name_lemmas(part)) - _lemma_set("modifiers") - _anatomy_lemmas()
     return frozenset(found)
 
 
@@ -335,6 +355,9 @@ def icd10_index() -> Index:
     for doc_id, (code, words, phrasing) in enumerate(sources):
         weight = math.fsum(idf[w] for w in words)
         excluded = frozenset() if phrasing else excluded_words(names[code].name)
+        category = code.split(".")[0]
+        if category != code and category in names:
+            excluded |= not_words(names[category].name)
         index.documents.append(Document(code, words, weight, phrasing, excluded))
         for word in words:
             postings[word].append(doc_id)

@@ -207,6 +207,21 @@ def test_a_name_that_rules_out_what_is_said_is_not_proposed() -> None:
     assert plain is not None and plain.code == "K26.9", plain
 
 
+def test_a_code_that_says_it_is_not_what_the_conclusion_states_is_dropped() -> None:
+    """I66 is «Закупорка и стеноз церебральных артерий, не приводящие к инфаркту мозга» (its
+    subdivisions too): an occlusion in a conclusion that states the infarct is not I66.x."""
+    alone = suggest_icd10("МР-ангиография: окклюзия правой средней мозговой артерии.").top
+    assert alone is not None and alone.code == "I66.0", alone
+    conclusion = (
+        "Зона ограничения диффузии в правой височной доле — острый ишемический инфаркт. "
+        "Окклюзия правой средней мозговой артерии."
+    )
+    codes = [c.code for c in suggest_icd10(conclusion).candidates]
+    assert codes and codes[0].startswith("I63") and not any(c.startswith("I66") for c in codes)
+    bronchitis = [c.code for c in suggest_icd10("Хронический бронхит, пневмофиброз.").candidates]
+    assert "J40" not in bronchitis, bronchitis  # «Бронхит, не уточненный как … хронический»
+
+
 @pytest.mark.parametrize(
     ("conclusion", "code"),
     [
