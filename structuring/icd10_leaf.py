@@ -126,7 +126,17 @@ def leaf(code: str, said: Collection[str], index: Index, order: Sequence[str] = 
             enumerate(unspecified), key=lambda item: (said_share.get(item[1], 0.0), item[0])
         )
         return Leaf(ranked[1], ambiguous=False)
+    # No «неуточненный» subdivision: the one that is the category's name with only «другой»
+    # added holds the unspecified form (J62.8 «Пневмокониоз, вызванный другой пылью,
+    # содержащей кремний» is where «силикоз» without more is coded).
+    other = [c for c in children if not _own_words(c, code) and _vague_said(c)]
+    if len(other) == 1:
+        return Leaf(other[0], ambiguous=False)
     return Leaf(code, ambiguous=False)
+
+
+def _vague_said(code: str) -> bool:
+    return bool(vague_words() & set(lemmas(nsi.mkb10()[code].name)))
 
 
 def unspecified_name(code: str) -> bool:

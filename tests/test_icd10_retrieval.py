@@ -280,3 +280,10 @@ def test_a_symptom_code_yields_to_the_disease_named() -> None:
     assert top is not None and top.code == "C34.3", top
     alone = suggest_icd10("Увеличение шейных лимфоузлов справа до 18 мм.").top
     assert alone is not None and alone.code.startswith("R59"), alone
+
+
+def test_without_an_unspecified_subdivision_the_other_one_holds_the_plain_name() -> None:
+    """J62 has no .9: «силикоз» with nothing more is J62.8 «… другой пылью, содержащей
+    кремний», not the category, which is no code to enter."""
+    top = suggest_icd10("Двусторонний силикоз лёгких, фиброз корней.").top
+    assert top is not None and top.code == "J62.8", top
