@@ -287,3 +287,12 @@ def test_without_an_unspecified_subdivision_the_other_one_holds_the_plain_name()
     кремний», not the category, which is no code to enter."""
     top = suggest_icd10("Двусторонний силикоз лёгких, фиброз корней.").top
     assert top is not None and top.code == "J62.8", top
+
+
+def test_osteoporosis_is_the_background_of_a_fracture() -> None:
+    fracture = suggest_icd10(
+        "Выраженный остеопороз. Перелом дистального метаэпифиза лучевой кости."
+    )
+    assert fracture.top is not None and fracture.top.code.startswith("S52"), fracture.top
+    alone = suggest_icd10("Денситометрия: остеопороз, T-критерий −2,8.").top
+    assert alone is not None and alone.code.startswith("M81"), alone
