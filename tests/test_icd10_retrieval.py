@@ -296,3 +296,8 @@ def test_osteoporosis_is_the_background_of_a_fracture() -> None:
     assert fracture.top is not None and fracture.top.code.startswith("S52"), fracture.top
     alone = suggest_icd10("Денситометрия: остеопороз, T-критерий −2,8.").top
     assert alone is not None and alone.code.startswith("M81"), alone
+
+
+def test_in_the_outcome_of_a_disease_is_its_sequelae() -> None:
+    top = suggest_icd10("Кистозно-глиозные изменения левой височной доли в исходе инфаркта мозга.")
+    assert top.top is not None and top.top.code == "I69.3", top.top
