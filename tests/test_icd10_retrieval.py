@@ -249,6 +249,7 @@ def test_a_preserved_physiological_curve_is_no_finding() -> None:
     for conclusion in (
         "Дегенеративно-дистрофических изменений не выявлено, физиологический лордоз сохранён.",
         "Физиологический грудной кифоз сохранён.",
+        "Патологических изменений не выявлено. Сглаженность поясничного лордоза.",
     ):
         suggestion = suggest_icd10(conclusion)
         assert all(c.source == "examination" for c in suggestion.candidates), suggestion
