@@ -39,6 +39,10 @@ after that session's changes, scored once, never read. ``icd10_blind12.jsonl`` (
 thirteenth author writing as four doctors: a vascular and phlebology service, a pulmonology and
 thoracic surgery centre, a neuro MRI department, a city hospital on call; 16 normal) is split
 odd/even and was scored before its tuning half was read (fourth session of 2026-12-01).
+``icd10_blind13.jsonl`` (120 by a fourteenth author writing as three doctors: a regional
+oncology dispensary, a children's hospital, an orthopaedic and sports-medicine clinic; 12
+normal) is all held out: written during the fourth session, scored once after its changes,
+never read.
 
 Each conclusion is coded as the structuring pipeline codes it: read spelled
 (`structuring.icd10_spelling`; typing errors: `bench_icd10_typos`).
@@ -71,6 +75,7 @@ BLIND9_SET = Path(__file__).resolve().parent / "data" / "icd10_blind9.jsonl"
 BLIND10_SET = Path(__file__).resolve().parent / "data" / "icd10_blind10.jsonl"
 BLIND11_SET = Path(__file__).resolve().parent / "data" / "icd10_blind11.jsonl"
 BLIND12_SET = Path(__file__).resolve().parent / "data" / "icd10_blind12.jsonl"
+BLIND13_SET = Path(__file__).resolve().parent / "data" / "icd10_blind13.jsonl"
 ABSTAIN = "ABSTAIN"
 """In ``expected``: proposing no code is right too (a normal study)."""
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "dictations.jsonl"
@@ -215,6 +220,7 @@ def main() -> None:
         ("blind8", BLIND8_SET),
         ("blind10", BLIND10_SET),
         ("blind11", BLIND11_SET),
+        ("blind13", BLIND13_SET),
     ):
         cases = load_eval("holdout", path)
         _print(f"{name}-holdout", evaluate(cases))
