@@ -85,8 +85,7 @@ class StreamResult:
         return [r.t - self.audio_time(float(r.message["end_s"])) for r in self.of_type("partial")]
 
 
-def to_pcm16(samples: Samples) -> bytes:
-    return float_to_pcm16(samples)
+to_pcm16 = float_to_pcm16
 
 
 class _Link:

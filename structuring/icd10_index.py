@@ -230,6 +230,7 @@ _NOT_LEADING_RE = re.compile(r"\bне\s+(?:приводящ\w*\s+к|уточне
 
 @cache
 def _anatomy_lemmas() -> frozenset[str]:
+    """Lemmas of the anatomy directory's names (FNSI 11.1477)."""
     return frozenset(w for entry in nsi.anatomy().values() for w in lemmas(entry.name))
 
 
@@ -254,6 +255,17 @@ def not_words(name: str) -> frozenset[str]:
     for part in _NOT_LEADING_RE.findall(name):
         found |= set(name_lemmas(part)) - _lemma_set("modifiers") - _anatomy_lemmas()
     return frozenset(found)
+
+
+@cache
+def said_not(code: str) -> frozenset[str]:
+    """What the code's name, or its category's, says it is not (``not_words``)."""
+    names = nsi.mkb10()
+    category = code.split(".", 1)[0]
+    own = not_words(names[code].name) if code in names else frozenset()
+    if category == code or category not in names:
+        return own
+    return own | not_words(names[category].name)
 
 
 def bare_name(name: str) -> str:
@@ -354,19 +366,14 @@ def icd10_index() -> Index:
     names = nsi.mkb10()
     for doc_id, (code, words, phrasing) in enumerate(sources):
         weight = math.fsum(idf[w] for w in words)
-        excluded = frozenset() if phrasing else excluded_words(names[code].name)
-        category = code.split(".")[0]
-        if category != code and category in names:
-            excluded |= not_words(names[category].name)
+        excluded = frozenset() if phrasing else excluded_words(names[code].name) | said_not(code)
         index.documents.append(Document(code, words, weight, phrasing, excluded))
         for word in words:
             postings[word].append(doc_id)
     index.postings = dict(postings)
     codes = nsi.mkb10()
     index.parents = frozenset(code.split(".")[0] for code in codes if "." in code)
-    index.anatomy = frozenset(
-        w for entry in nsi.anatomy().values() for w in lemmas(entry.name)
-    ) - _lemma_set("not_anatomy")
+    index.anatomy = _anatomy_lemmas() - _lemma_set("not_anatomy")
     index.formation_words = frozenset(idf) | tumour_names().keys()
     index.synonyms = [
         (tuple(lemmas(written)), tuple(lemmas(wording))) for written, wording in tsv_rows(_SYNONYMS)

@@ -129,13 +129,14 @@ def leaf(code: str, said: Collection[str], index: Index, order: Sequence[str] = 
     # No «неуточненный» subdivision: the one that is the category's name with only «другой»
     # added holds the unspecified form (J62.8 «Пневмокониоз, вызванный другой пылью,
     # содержащей кремний» is where «силикоз» without more is coded).
-    other = [c for c in children if not _own_words(c, code) and _vague_said(c)]
+    other = [c for c in children if not _own_words(c, code) and _vague_name(c)]
     if len(other) == 1:
         return Leaf(other[0], ambiguous=False)
     return Leaf(code, ambiguous=False)
 
 
-def _vague_said(code: str) -> bool:
+def _vague_name(code: str) -> bool:
+    """The code's name holds «другой» or another vague word."""
     return bool(vague_words() & set(lemmas(nsi.mkb10()[code].name)))
 
 

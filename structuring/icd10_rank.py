@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from semd_templates import nsi
 from structuring.icd10_clauses import Clause
-from structuring.icd10_index import Hit, icd10_index, name_lemmas, not_words, vague_words
+from structuring.icd10_index import Hit, icd10_index, name_lemmas, said_not, vague_words
 from structuring.icd10_leaf import own_words_said, unspecified_name
 from structuring.icd10_text import cues
 
@@ -147,7 +147,7 @@ def best_matches(
     # «Закупорка … артерий, не приводящие к инфаркту мозга» is no code for a conclusion that
     # states the infarct in another sentence («Инфаркт в бассейне СМА. Окклюзия M1 СМА»).
     said = {word for clause in conclusion_clauses for word in clause.lemmas}
-    for code in [code for code in best if _said_not(code) & said]:
+    for code in [code for code in best if said_not(code) & said]:
         del best[code]
     diagnosed = any(
         m.hit.name_coverage >= FULL_COVERAGE and not _manifestation(m.hit.code)
@@ -195,14 +195,6 @@ def _specified_first(
             rest = [x for x in ranked[1:] if x is not m]
             return [replace(m, score=top.score), replace(top, score=m.score), *rest]
     return ranked
-
-
-def _said_not(code: str) -> frozenset[str]:
-    """What the code's name, or its category's, says it is not (``not_words``)."""
-    names = nsi.mkb10()
-    category = category_of(code)
-    own = not_words(names[code].name) if code in names else frozenset()
-    return own | (not_words(names[category].name) if category in names else frozenset())
 
 
 def _combination(code: str) -> bool:
